@@ -1,0 +1,72 @@
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+
+/** PostgreSQL's 64-bit transaction id; carried as text in TypeScript. */
+const xid8 = customType<{ data: string }>({ dataType: () => "xid8" });
+
+/** The log. Append-only: a trigger (migration 0001) refuses UPDATE, DELETE and TRUNCATE. */
+export const events = pgTable(
+  "events",
+  {
+    position: bigserial("position", { mode: "number" }).primaryKey(),
+    streamId: text("stream_id").notNull(),
+    streamVersion: integer("stream_version").notNull(),
+    eventId: uuid("event_id").notNull().unique(),
+    type: text("type").notNull(),
+    data: jsonb("data").notNull(),
+    metadata: jsonb("metadata").notNull(),
+    transactionId: xid8("transaction_id").notNull().default(sql`pg_current_xact_id()`),
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("events_stream_version").on(t.streamId, t.streamVersion),
+    index("events_transaction_position").on(t.transactionId, t.position),
+    index("events_recorded_at").on(t.recordedAt),
+  ],
+);
+
+/** One row per stream: the row an append locks and advances with the expected version. */
+export const streams = pgTable("streams", {
+  streamId: text("stream_id").primaryKey(),
+  version: integer("version").notNull(),
+});
+
+/** A retried request with the same key gets the first answer and appends nothing. */
+export const idempotencyKeys = pgTable("idempotency_keys", {
+  key: text("key").primaryKey(),
+  fingerprint: text("fingerprint").notNull(),
+  status: integer("status").notNull(),
+  body: jsonb("body").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The projection the routers read: current provider per organization. `position` and
+ * `transaction_id` are those of the last event that changed the row, so a router can read
+ * what changed since its own checkpoint.
+ */
+export const organizations = pgTable(
+  "organizations",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    provider: text("provider").notNull(),
+    version: integer("version").notNull(),
+    position: bigint("position", { mode: "number" }).notNull(),
+    transactionId: xid8("transaction_id").notNull(),
+    rollbackTo: jsonb("rollback_to").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("organizations_transaction_position").on(t.transactionId, t.position), index("organizations_provider").on(t.provider)],
+);
+
+/** An identifier belongs to at most one organization: the primary key enforces it across all streams. */
+export const identifiers = pgTable(
+  "identifiers",
+  {
+    kind: text("kind").notNull(),
+    value: text("value").notNull(),
+    organizationId: text("organization_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.value] }), index("identifiers_organization").on(t.organizationId)],
+);

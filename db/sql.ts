@@ -1,0 +1,34 @@
+/**
+ * The little SQL surface the event store needs, so the same store code runs on a real
+ * PostgreSQL server (postgres.js) and on PGlite (embedded default). Each driver gets one
+ * short adapter file; the contract tests run the store on both.
+ */
+export type Row = Record<string, unknown>;
+
+export interface Sql {
+  query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs `fn` in one transaction: commit when it resolves, roll back when it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+}
+
+export interface Database extends Sql {
+  readonly kind: "postgres" | "pglite";
+  close(): Promise<void>;
+}
+
+/** The SQLSTATE of a driver error, whichever driver raised it. */
+export function sqlState(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : undefined;
+}
+
+/** Errors that mean "the database is not there right now", as opposed to "the query is wrong". */
+export function isConnectionError(error: unknown): boolean {
+  const state = sqlState(error);
+  if (state === undefined) return false;
+  return (
+    state.startsWith("08") || // connection exception
+    state === "57P01" || state === "57P02" || state === "57P03" || // admin shutdown, crash shutdown, cannot connect now
+    state === "ECONNREFUSED" || state === "ECONNRESET" || state === "ETIMEDOUT" || state === "CONNECTION_CLOSED" ||
+    state === "CONNECTION_ENDED" || state === "CONNECTION_DESTROYED" || state === "CONNECT_TIMEOUT"
+  );
+}

@@ -1,0 +1,67 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { CodedError } from "../../shared/errors.ts";
+import type { ProviderCatalog } from "../../shared/providers.ts";
+import type { EventStore } from "../../db/event-store.ts";
+import { errorHandler, problem } from "../http/problem.ts";
+import type { Log } from "../http/log.ts";
+import { requireScope, type Principal, type VerifyToken } from "./auth.ts";
+import { logRoutes } from "./log-routes.ts";
+import { organizationRoutes } from "./organization-routes.ts";
+
+export type CommandsDeps = {
+  store: EventStore;
+  providers: ProviderCatalog;
+  verifyToken: VerifyToken;
+  log: Log;
+};
+
+export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };
+
+const MAX_BODY = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The command API: validates commands, appends events, serves history and replay. */
+export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
+  const app = new Hono<CommandsEnv>();
+  app.onError(errorHandler(deps.log));
+  app.notFound((c) => problem("not_found", `no route for ${c.req.method} ${c.req.path}`));
+
+  app.use(async function requestContext(c, next) {
+    const given = c.req.header("x-request-id");
+    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    c.set("requestId", requestId);
+    const started = performance.now();
+    await next();
+    c.header("x-request-id", requestId);
+    const principal = c.get("principal");
+    deps.log({ msg: "request", requestId, method: c.req.method, path: c.req.path, status: c.res.status, durationMs: +(performance.now() - started).toFixed(2), actor: principal?.subject ?? null });
+  });
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_BODY,
+      onError: () => {
+        throw new CodedError("body_too_large", `bodies are limited to ${MAX_BODY} bytes`);
+      },
+    }),
+  );
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      await deps.store.listOrganizations({ limit: 1 });
+      return c.json({ status: "ready" });
+    } catch {
+      return c.json({ status: "store unavailable" }, 503);
+    }
+  });
+
+  app.route("/v1/organizations", organizationRoutes(deps));
+  app.route("/v1/events", logRoutes(deps));
+
+  const admin = requireScope(deps.verifyToken, "admin");
+  app.post("/v1/replay", admin, async (c) => c.json(await deps.store.replay({ swap: true })));
+  app.get("/v1/replay/verify", admin, async (c) => c.json(await deps.store.replay({ swap: false })));
+  return app;
+}

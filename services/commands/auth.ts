@@ -1,0 +1,95 @@
+import { createMiddleware } from "hono/factory";
+import { createRemoteJWKSet, errors, importSPKI, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { CodedError, ConfigError } from "../../shared/errors.ts";
+
+export const SCOPES = ["migrations:read", "migrations:write", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Who is calling: the token's subject becomes the actor of every event it causes. */
+export type Principal = { subject: string; scopes: ReadonlySet<string> };
+
+export type AuthOptions = {
+  /** HS256 shared secret (development and the embedded default); at least 32 bytes. */
+  secret?: string;
+  /** SPKI PEM public key, with its algorithm (default RS256). */
+  publicKey?: { pem: string; algorithm?: string };
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+};
+
+export type VerifyToken = (token: string) => Promise<Principal>;
+
+/** Scopes that satisfy each requirement: write includes read, admin includes everything. */
+const SATISFIES: Record<Scope, Scope[]> = {
+  "migrations:read": ["migrations:read", "migrations:write", "admin"],
+  "migrations:write": ["migrations:write", "admin"],
+  admin: ["admin"],
+};
+
+export async function createTokenVerifier(options: AuthOptions): Promise<VerifyToken> {
+  const key = await keyFrom(options);
+  return async function verifyToken(token) {
+    try {
+      const { payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
+        ...(options.issuer ? { issuer: options.issuer } : {}),
+        ...(options.audience ? { audience: options.audience } : {}),
+        clockTolerance: 5,
+      });
+      if (typeof payload.sub !== "string" || payload.sub === "") throw new CodedError("invalid_token", "the token has no subject (sub)");
+      return { subject: payload.sub, scopes: scopesOf(payload) };
+    } catch (error) {
+      if (error instanceof CodedError) throw error;
+      if (error instanceof errors.JWTExpired) throw new CodedError("invalid_token", "the token has expired");
+      if (error instanceof errors.JWTClaimValidationFailed) throw new CodedError("invalid_token", `the token's ${error.claim} claim is not accepted`);
+      if (error instanceof errors.JOSEError) throw new CodedError("invalid_token", "the token is malformed or its signature does not verify");
+      throw error;
+    }
+  };
+}
+
+async function keyFrom(options: AuthOptions): Promise<Uint8Array | CryptoKey | JWTVerifyGetKey> {
+  if (options.jwksUrl) {
+    try {
+      return createRemoteJWKSet(new URL(options.jwksUrl));
+    } catch {
+      throw new ConfigError("AUTH_JWKS_URL", "must be an absolute URL");
+    }
+  }
+  if (options.publicKey) {
+    try {
+      return await importSPKI(options.publicKey.pem, options.publicKey.algorithm ?? "RS256");
+    } catch {
+      throw new ConfigError("AUTH_PUBLIC_KEY", "must be an SPKI PEM public key matching AUTH_PUBLIC_KEY_ALG");
+    }
+  }
+  if (options.secret) {
+    if (new TextEncoder().encode(options.secret).length < 32) throw new ConfigError("AUTH_SECRET", "must be at least 32 bytes");
+    return new TextEncoder().encode(options.secret);
+  }
+  throw new ConfigError("AUTH_JWKS_URL / AUTH_PUBLIC_KEY / AUTH_SECRET", "one of them must be set");
+}
+
+function scopesOf(payload: Record<string, unknown>): Set<string> {
+  const raw = payload.scope ?? payload.scp;
+  if (typeof raw === "string") return new Set(raw.split(" ").filter(Boolean));
+  if (Array.isArray(raw)) return new Set(raw.filter((s): s is string => typeof s === "string"));
+  return new Set();
+}
+
+/** Middleware: a valid bearer token with `scope` (or a scope that includes it). */
+export function requireScope(verify: VerifyToken, scope: Scope) {
+  const accepted = SATISFIES[scope];
+  return createMiddleware<{ Variables: { principal: Principal } }>(async function authorize(c, next) {
+    const header = c.req.header("authorization");
+    if (!header) throw new CodedError("missing_token", "this endpoint needs Authorization: Bearer <token>");
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header);
+    if (!match) throw new CodedError("invalid_token", "the Authorization header is not a bearer token");
+    const principal = await verify(match[1]!);
+    if (!accepted.some((s) => principal.scopes.has(s))) {
+      throw new CodedError("insufficient_scope", `this endpoint needs the ${scope} scope`, { requiredScope: scope });
+    }
+    c.set("principal", principal);
+    await next();
+  });
+}

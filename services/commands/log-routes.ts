@@ -1,0 +1,49 @@
+import { Hono } from "hono";
+import { LOG_START, type LogQuery } from "../../db/event-store.ts";
+import { streamIdOf } from "../../shared/events.ts";
+import { requireScope } from "./auth.ts";
+import type { CommandsDeps, CommandsEnv } from "./app.ts";
+import { decodeCursor, encodeCursor, eventTypesParam, positiveInt, timeParam } from "./input.ts";
+import { eventJson } from "./views.ts";
+
+const EXPORT_PAGE = 1000;
+
+/** The global audit log: cursor pages as JSON, or the whole log as NDJSON for export. */
+export function logRoutes(deps: CommandsDeps) {
+  const app = new Hono<CommandsEnv>();
+  app.get("/", requireScope(deps.verifyToken, "migrations:read"), async (c) => {
+    const org = c.req.query("org");
+    const types = eventTypesParam(c.req.query("type"));
+    const since = timeParam("since", c.req.query("since"));
+    const until = timeParam("until", c.req.query("until"));
+    const query: LogQuery = {
+      after: decodeCursor(c.req.query("after")) ?? LOG_START,
+      limit: positiveInt("limit", c.req.query("limit"), 100, 1000),
+      ...(org ? { streamId: streamIdOf(org) } : {}),
+      ...(types ? { types } : {}),
+      ...(since ? { since } : {}),
+      ...(until ? { until } : {}),
+    };
+    if ((c.req.header("accept") ?? "").includes("application/x-ndjson")) {
+      return new Response(exportStream(deps, query), { headers: { "content-type": "application/x-ndjson" } });
+    }
+    const page = await deps.store.readLog(query);
+    return c.json({ events: page.events.map(eventJson), next: encodeCursor(page.next), hasMore: page.events.length === query.limit });
+  });
+  return app;
+}
+
+function exportStream(deps: CommandsDeps, query: LogQuery): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let after = query.after;
+  return new ReadableStream({
+    async pull(controller) {
+      const page = await deps.store.readLog({ ...query, after, limit: EXPORT_PAGE });
+      if (page.events.length > 0) {
+        controller.enqueue(encoder.encode(page.events.map((e) => JSON.stringify(eventJson(e))).join("\n") + "\n"));
+      }
+      after = page.next;
+      if (page.events.length < EXPORT_PAGE) controller.close();
+    },
+  });
+}

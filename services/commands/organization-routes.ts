@@ -1,0 +1,122 @@
+import { Hono, type Context } from "hono";
+import type { OrganizationCommand } from "../../shared/commands.ts";
+import { CodedError } from "../../shared/errors.ts";
+import { streamIdOf } from "../../shared/events.ts";
+import { fold } from "../../shared/organization.ts";
+import type { PointInTime } from "../../db/event-store.ts";
+import { requireScope } from "./auth.ts";
+import { executeCommand, type CommandOutcome } from "./execute-command.ts";
+import {
+  expectedVersionFrom, fingerprint, idempotencyKeyFrom, identifierBody, migrateBody, positiveInt, readJson,
+  registerBody, rollbackBody, timeParam, toIdentifier,
+} from "./input.ts";
+import type { CommandsEnv, CommandsDeps } from "./app.ts";
+import { eventJson, organizationJson } from "./views.ts";
+
+export function organizationRoutes(deps: CommandsDeps) {
+  const read = requireScope(deps.verifyToken, "migrations:read");
+  const write = requireScope(deps.verifyToken, "migrations:write");
+  const app = new Hono<CommandsEnv>();
+
+  /** Runs a command for the route's caller and answers what it decided. */
+  async function run(c: Context<CommandsEnv>, command: OrganizationCommand, raw: string, reason: string | null, answer: (o: CommandOutcome) => { status: number; body: unknown }) {
+    const key = idempotencyKeyFrom(c.req.header("idempotency-key"));
+    const expectedVersion = expectedVersionFrom(c.req.header("if-match"));
+    const stored = await executeCommand(
+      deps,
+      command,
+      {
+        actor: c.get("principal").subject,
+        requestId: c.get("requestId"),
+        reason,
+        ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        ...(key ? { idempotency: { key, fingerprint: await fingerprint(c.req.method, c.req.path, raw) } } : {}),
+      },
+      answer,
+    );
+    const body = stored.body as { version?: number };
+    const headers: Record<string, string> = body.version !== undefined ? { etag: `"${body.version}"` } : {};
+    return c.json(stored.body, stored.status as 200, headers);
+  }
+
+  const organizationAnswer = (status: number) => (o: CommandOutcome) => {
+    if (o.state.status !== "registered") throw new Error("a command that succeeded left no organization");
+    return { status: o.appended === 0 ? 200 : status, body: organizationJson({ ...o.state, version: o.version, position: o.position }) };
+  };
+  const routeAnswer = (o: CommandOutcome) => {
+    if (o.state.status !== "registered") throw new Error("a command that succeeded left no organization");
+    return { status: 200, body: { id: o.state.id, provider: o.state.provider, version: o.version, position: o.position } };
+  };
+
+  app.post("/", write, async (c) => {
+    const { value, raw } = await readJson(c, registerBody);
+    const command = { type: "RegisterOrganization", organizationId: value.id, name: value.name, identifiers: value.identifiers.map(toIdentifier) } as const;
+    const response = await run(c, command, raw, null, organizationAnswer(201));
+    if (response.status === 201) response.headers.set("location", `/v1/organizations/${value.id}`);
+    return response;
+  });
+
+  app.get("/", read, async (c) => {
+    const limit = positiveInt("limit", c.req.query("limit"), 100, 1000);
+    const provider = c.req.query("provider");
+    const after = c.req.query("after");
+    const page = await deps.store.listOrganizations({ limit: limit + 1, ...(provider ? { provider } : {}), ...(after ? { after } : {}) });
+    const organizations = page.slice(0, limit).map(organizationJson);
+    return c.json({ organizations, next: page.length > limit ? organizations.at(-1)!.id : null });
+  });
+
+  app.get("/:id", read, async (c) => {
+    const id = c.req.param("id");
+    const pointInTime = pointInTimeFrom(c.req.query("at"), c.req.query("asOf"));
+    if (!pointInTime) {
+      const organization = await deps.store.getOrganization(id);
+      if (!organization) throw notFound(id);
+      return c.json(organizationJson(organization), 200, { etag: `"${organization.version}"` });
+    }
+    const history = await deps.store.readStream(streamIdOf(id), pointInTime);
+    const state = fold(history);
+    if (state.status !== "registered") throw new CodedError("organization_not_found", `organization ${id} did not exist at that point`);
+    const last = history.at(-1)!;
+    return c.json({ ...organizationJson({ ...state, version: last.streamVersion, position: last.position }), asOf: { position: last.position, recordedAt: last.recordedAt } });
+  });
+
+  app.get("/:id/events", read, async (c) => {
+    const id = c.req.param("id");
+    const history = await deps.store.readStream(streamIdOf(id));
+    if (history.length === 0) throw notFound(id);
+    return c.json({ organizationId: id, events: history.map(eventJson) });
+  });
+
+  app.post("/:id/identifiers", write, async (c) => {
+    const { value, raw } = await readJson(c, identifierBody);
+    const command = { type: "LinkIdentifier", organizationId: c.req.param("id"), identifier: toIdentifier(value) } as const;
+    return run(c, command, raw, null, organizationAnswer(201));
+  });
+
+  app.delete("/:id/identifiers/:kind/:value", write, async (c) => {
+    const identifier = toIdentifier({ kind: c.req.param("kind"), value: c.req.param("value") });
+    return run(c, { type: "UnlinkIdentifier", organizationId: c.req.param("id"), identifier }, "", null, organizationAnswer(200));
+  });
+
+  app.post("/:id/migrate", write, async (c) => {
+    const { value, raw } = await readJson(c, migrateBody);
+    const command = { type: "MigrateOrganization", organizationId: c.req.param("id"), reason: value.reason, ...(value.to ? { to: value.to } : {}) } as const;
+    return run(c, command, raw, value.reason, routeAnswer);
+  });
+
+  app.post("/:id/rollback", write, async (c) => {
+    const { value, raw } = await readJson(c, rollbackBody);
+    return run(c, { type: "RollBackOrganization", organizationId: c.req.param("id"), reason: value.reason }, raw, value.reason, routeAnswer);
+  });
+
+  return app;
+}
+
+const notFound = (id: string) => new CodedError("organization_not_found", `organization ${id} does not exist`);
+
+function pointInTimeFrom(at: string | undefined, asOf: string | undefined): PointInTime | undefined {
+  if (at !== undefined && asOf !== undefined) throw new CodedError("invalid_request", "give at or asOf, not both");
+  if (at !== undefined) return { position: positiveInt("at", at, 0, Number.MAX_SAFE_INTEGER) };
+  const time = timeParam("asOf", asOf);
+  return time ? { time } : undefined;
+}

@@ -1,0 +1,35 @@
+import { organizationIdOf, type RecordedEvent } from "../../shared/events.ts";
+import type { RegisteredOrganization } from "../../shared/organization.ts";
+import type { OrganizationView } from "../../db/projection.ts";
+
+/** An organization as the API shows it; `rollbackTo` is where a rollback would go (null: nowhere). */
+export function organizationJson(o: OrganizationView | (RegisteredOrganization & { version: number; position: number })) {
+  return {
+    id: o.id,
+    name: o.name,
+    provider: o.provider,
+    rollbackTo: o.rollbackTo.at(-1) ?? null,
+    version: o.version,
+    position: o.position,
+    identifiers: o.identifiers,
+    ...("updatedAt" in o ? { updatedAt: o.updatedAt } : {}),
+  };
+}
+
+export function eventJson(e: RecordedEvent) {
+  return {
+    position: e.position,
+    streamId: e.streamId,
+    organizationId: organizationIdOf(e.streamId),
+    version: e.streamVersion,
+    type: e.type,
+    data: e.data,
+    actor: e.metadata.actor,
+    reason: e.metadata.reason,
+    requestId: e.metadata.requestId,
+    idempotencyKey: e.metadata.idempotencyKey,
+    recordedAt: e.recordedAt,
+    eventId: e.eventId,
+    transactionId: e.transactionId,
+  };
+}

@@ -1,0 +1,81 @@
+import type { Context } from "hono";
+import { CodedError } from "../../shared/errors.ts";
+import { isConnectionError } from "../../db/sql.ts";
+
+/** The one place a stable error code becomes an HTTP status. Unlisted codes are client errors (400). */
+const STATUS: Record<string, number> = {
+  malformed_json: 400,
+  invalid_request: 400,
+  invalid_if_match: 400,
+  invalid_idempotency_key: 400,
+  invalid_cursor: 400,
+  invalid_saml_message: 400,
+  missing_token: 401,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  not_found: 404,
+  organization_not_found: 404,
+  identifier_not_linked: 404,
+  method_not_allowed: 405,
+  organization_exists: 409,
+  identifier_taken: 409,
+  already_on_provider: 409,
+  nothing_to_roll_back: 409,
+  version_conflict: 409,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_identifier: 422,
+  invalid_organization_id: 422,
+  invalid_name: 422,
+  duplicate_identifier: 422,
+  reason_required: 422,
+  unknown_provider: 422,
+  idempotency_key_reused: 422,
+  internal_error: 500,
+  upstream_unreachable: 502,
+  store_unavailable: 503,
+  upstream_timeout: 504,
+};
+
+export const statusOf = (code: string): number => STATUS[code] ?? 400;
+
+export type ProblemBody = {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  requestId?: string;
+  [extension: string]: unknown;
+};
+
+export function problem(code: string, detail: string, extensions: Record<string, unknown> = {}): Response {
+  const status = statusOf(code);
+  const body: ProblemBody = { type: `urn:ssomigrate:problem:${code}`, title: code.replaceAll("_", " "), status, code, detail, ...extensions };
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/problem+json" } });
+}
+
+/**
+ * Hono's onError: coded errors keep their code and message; a lost database is 503; anything
+ * else is a 500 whose body says nothing about internals (the log has the stack).
+ */
+export function errorHandler(log: (entry: Record<string, unknown>) => void) {
+  return function handleError(error: Error, c: Context): Response {
+    const requestId = c.get("requestId" as never) as string | undefined;
+    if (error instanceof CodedError) {
+      const response = problem(error.code, error.message, { ...error.details, requestId });
+      if (error.code === "missing_token" || error.code === "invalid_token") {
+        response.headers.set("www-authenticate", `Bearer error="invalid_token"`);
+      } else if (error.code === "insufficient_scope") {
+        response.headers.set("www-authenticate", `Bearer error="insufficient_scope"`);
+      }
+      return response;
+    }
+    if (isConnectionError(error)) {
+      log({ level: "error", msg: "store unavailable", requestId, error: String(error) });
+      return problem("store_unavailable", "the event store is unreachable; nothing was changed, retry shortly", { requestId });
+    }
+    log({ level: "error", msg: "unhandled error", requestId, error: String(error), stack: error.stack });
+    return problem("internal_error", "internal error; the request id identifies it in the logs", { requestId });
+  };
+}

@@ -1,0 +1,39 @@
+import { readFile } from "node:fs/promises";
+import process from "node:process";
+import { ConfigError } from "../shared/errors.ts";
+import { demoConfig, parseConfig, type Config } from "../shared/config.ts";
+
+/** The only reader of the environment; every variable is documented in the README's table. */
+export const env = (name: string): string | undefined => {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : value;
+};
+
+export function portFrom(name: string, fallback: number): number {
+  const raw = env(name);
+  if (raw === undefined) return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(name, `must be a port number, got ${raw}`);
+  return port;
+}
+
+export const dataDir = (): string => env("DATA_DIR") ?? ".data";
+
+/** SSOMIG_CONFIG names a JSON file; without it, the embedded default's two demo providers. */
+export async function loadConfig(): Promise<{ config: Config; source: string }> {
+  const path = env("SSOMIG_CONFIG");
+  if (path === undefined) return { config: demoConfig(), source: "demo providers (no SSOMIG_CONFIG)" };
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    throw new ConfigError("SSOMIG_CONFIG", `cannot read ${path}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError("SSOMIG_CONFIG", `${path} is not valid JSON (${(error as Error).message})`);
+  }
+  return { config: parseConfig(json, `SSOMIG_CONFIG ${path}:`), source: path };
+}

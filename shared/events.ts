@@ -1,0 +1,59 @@
+import type { Identifier } from "./identifiers.ts";
+
+/** Every organization has one stream; its id is derived, never stored separately. */
+export const streamIdOf = (organizationId: string): string => `organization-${organizationId}`;
+export const organizationIdOf = (streamId: string): string => streamId.slice("organization-".length);
+
+export type OrganizationRegistered = {
+  type: "OrganizationRegistered";
+  data: { organizationId: string; name: string; provider: string; identifiers: Identifier[] };
+};
+export type IdentifierLinked = { type: "IdentifierLinked"; data: { organizationId: string; identifier: Identifier } };
+export type IdentifierUnlinked = { type: "IdentifierUnlinked"; data: { organizationId: string; identifier: Identifier } };
+export type OrganizationMigrated = {
+  type: "OrganizationMigrated";
+  data: { organizationId: string; from: string; to: string; reason: string };
+};
+/** `to` is the provider the organization was on before its last migration. */
+export type OrganizationRolledBack = {
+  type: "OrganizationRolledBack";
+  data: { organizationId: string; from: string; to: string; reason: string };
+};
+
+export type OrganizationEvent =
+  | OrganizationRegistered
+  | IdentifierLinked
+  | IdentifierUnlinked
+  | OrganizationMigrated
+  | OrganizationRolledBack;
+export type EventType = OrganizationEvent["type"];
+export const EVENT_TYPES: readonly EventType[] = [
+  "OrganizationRegistered",
+  "IdentifierLinked",
+  "IdentifierUnlinked",
+  "OrganizationMigrated",
+  "OrganizationRolledBack",
+];
+
+/** Payload schema version, bumped when a payload shape changes; readers upcast older ones. */
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** Who asked, why, and through which request: written once, with the event, forever. */
+export type EventMetadata = {
+  actor: string;
+  reason: string | null;
+  requestId: string;
+  idempotencyKey: string | null;
+  schemaVersion: number;
+};
+
+/** An event as the log holds it. */
+export type RecordedEvent = OrganizationEvent & {
+  position: number;
+  streamId: string;
+  streamVersion: number;
+  eventId: string;
+  transactionId: string;
+  metadata: EventMetadata;
+  recordedAt: string;
+};

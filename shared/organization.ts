@@ -1,0 +1,111 @@
+import { DomainError } from "./errors.ts";
+import type { OrganizationCommand } from "./commands.ts";
+import type { OrganizationEvent } from "./events.ts";
+import { identifierKey, type Identifier } from "./identifiers.ts";
+import type { ProviderCatalog } from "./providers.ts";
+
+export type RegisteredOrganization = {
+  status: "registered";
+  id: string;
+  name: string;
+  provider: string;
+  identifiers: Identifier[];
+  /** Providers before each migration, most recent last: a rollback pops one. */
+  rollbackTo: string[];
+};
+export type OrganizationState = { status: "unregistered" } | RegisteredOrganization;
+
+export const initialState: OrganizationState = { status: "unregistered" };
+
+const ORGANIZATION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function evolve(state: OrganizationState, event: OrganizationEvent): OrganizationState {
+  switch (event.type) {
+    case "OrganizationRegistered":
+      return {
+        status: "registered",
+        id: event.data.organizationId,
+        name: event.data.name,
+        provider: event.data.provider,
+        identifiers: event.data.identifiers,
+        rollbackTo: [],
+      };
+    case "IdentifierLinked":
+      return registered(state, (s) => ({ ...s, identifiers: [...s.identifiers, event.data.identifier] }));
+    case "IdentifierUnlinked": {
+      const gone = identifierKey(event.data.identifier);
+      return registered(state, (s) => ({ ...s, identifiers: s.identifiers.filter((i) => identifierKey(i) !== gone) }));
+    }
+    case "OrganizationMigrated":
+      return registered(state, (s) => ({ ...s, provider: event.data.to, rollbackTo: [...s.rollbackTo, event.data.from] }));
+    case "OrganizationRolledBack":
+      return registered(state, (s) => ({ ...s, provider: event.data.to, rollbackTo: s.rollbackTo.slice(0, -1) }));
+  }
+}
+
+export const fold = (events: Iterable<OrganizationEvent>, from: OrganizationState = initialState): OrganizationState => {
+  let state = from;
+  for (const event of events) state = evolve(state, event);
+  return state;
+};
+
+/** Business rules, all of them: given the state and a command, the new events or a DomainError. */
+export function decide(command: OrganizationCommand, state: OrganizationState, providers: ProviderCatalog): OrganizationEvent[] {
+  const organizationId = command.organizationId;
+  if (command.type === "RegisterOrganization") {
+    if (state.status === "registered") throw new DomainError("organization_exists", `organization ${organizationId} already exists`);
+    if (!ORGANIZATION_ID.test(organizationId)) {
+      throw new DomainError("invalid_organization_id", "an organization id is 1-63 lower-case letters, digits, - or _");
+    }
+    if (command.name.trim() === "") throw new DomainError("invalid_name", "an organization needs a name");
+    const seen = new Set<string>();
+    for (const identifier of command.identifiers) {
+      if (seen.has(identifierKey(identifier))) {
+        throw new DomainError("duplicate_identifier", `${identifier.kind} ${identifier.value} is listed twice`);
+      }
+      seen.add(identifierKey(identifier));
+    }
+    const data = { organizationId, name: command.name.trim(), provider: providers.defaultProvider, identifiers: command.identifiers };
+    return [{ type: "OrganizationRegistered", data }];
+  }
+  if (state.status !== "registered") {
+    throw new DomainError("organization_not_found", `organization ${organizationId} does not exist`);
+  }
+  switch (command.type) {
+    case "LinkIdentifier": {
+      const linked = state.identifiers.some((i) => identifierKey(i) === identifierKey(command.identifier));
+      return linked ? [] : [{ type: "IdentifierLinked", data: { organizationId, identifier: command.identifier } }];
+    }
+    case "UnlinkIdentifier": {
+      if (!state.identifiers.some((i) => identifierKey(i) === identifierKey(command.identifier))) {
+        throw new DomainError("identifier_not_linked", `${command.identifier.kind} ${command.identifier.value} is not linked to ${organizationId}`);
+      }
+      return [{ type: "IdentifierUnlinked", data: { organizationId, identifier: command.identifier } }];
+    }
+    case "MigrateOrganization": {
+      const reason = requireReason(command.reason);
+      const to = command.to ?? providers.defaultTarget;
+      if (!providers.ids.includes(to)) {
+        throw new DomainError("unknown_provider", `no provider ${to} is configured (known: ${providers.ids.join(", ")})`);
+      }
+      if (to === state.provider) throw new DomainError("already_on_provider", `organization ${organizationId} is already on ${to}`);
+      return [{ type: "OrganizationMigrated", data: { organizationId, from: state.provider, to, reason } }];
+    }
+    case "RollBackOrganization": {
+      const reason = requireReason(command.reason);
+      const to = state.rollbackTo.at(-1);
+      if (to === undefined) throw new DomainError("nothing_to_roll_back", `organization ${organizationId} has no migration to roll back`);
+      return [{ type: "OrganizationRolledBack", data: { organizationId, from: state.provider, to, reason } }];
+    }
+  }
+}
+
+function requireReason(reason: string): string {
+  const trimmed = reason.trim();
+  if (trimmed === "") throw new DomainError("reason_required", "a migration or rollback needs a reason (it goes into the audit log)");
+  return trimmed;
+}
+
+function registered(state: OrganizationState, change: (s: RegisteredOrganization) => RegisteredOrganization): OrganizationState {
+  return state.status === "registered" ? change(state) : state;
+}

@@ -1,0 +1,93 @@
+import { describe, expect, test } from "bun:test";
+import type { OrganizationCommand } from "../../shared/commands.ts";
+import { DomainError } from "../../shared/errors.ts";
+import type { OrganizationEvent } from "../../shared/events.ts";
+import { decide, fold } from "../../shared/organization.ts";
+import { PROVIDERS } from "../support/commands.ts";
+
+/** given past events, when a command, then new events (or a DomainError code). */
+function given(...history: OrganizationEvent[]) {
+  return {
+    when(command: OrganizationCommand) {
+      const outcome = () => decide(command, fold(history), PROVIDERS);
+      return {
+        then: (expected: OrganizationEvent[]) => expect(outcome()).toEqual(expected),
+        thenRejects(code: string) {
+          try {
+            outcome();
+          } catch (error) {
+            expect(error).toBeInstanceOf(DomainError);
+            expect((error as DomainError).code).toBe(code);
+            return;
+          }
+          throw new Error(`expected ${code}, but the command was accepted`);
+        },
+      };
+    },
+  };
+}
+
+const acme = "acme";
+const domain = { kind: "domain", value: "acme.com" } as const;
+const issuer = { kind: "saml_issuer", value: "http://www.okta.com/exk1" } as const;
+const registered: OrganizationEvent = { type: "OrganizationRegistered", data: { organizationId: acme, name: "Acme", provider: "legacy", identifiers: [domain] } };
+const migrated = (from: string, to: string): OrganizationEvent => ({ type: "OrganizationMigrated", data: { organizationId: acme, from, to, reason: "moving" } });
+const rolledBack = (from: string, to: string): OrganizationEvent => ({ type: "OrganizationRolledBack", data: { organizationId: acme, from, to, reason: "broken" } });
+
+describe("RegisterOrganization", () => {
+  const command = { type: "RegisterOrganization", organizationId: acme, name: " Acme ", identifiers: [domain] } as const;
+  test("registers a new organization on the default provider, name trimmed", () =>
+    given().when(command).then([registered]));
+  test("rejects an organization that already exists", () => given(registered).when(command).thenRejects("organization_exists"));
+  test("rejects an id that is not a lower-case slug", () =>
+    given().when({ ...command, organizationId: "Acme Corp" }).thenRejects("invalid_organization_id"));
+  test("rejects a blank name", () => given().when({ ...command, name: "  " }).thenRejects("invalid_name"));
+  test("rejects the same identifier listed twice", () =>
+    given().when({ ...command, identifiers: [domain, domain] }).thenRejects("duplicate_identifier"));
+});
+
+describe("LinkIdentifier", () => {
+  const command = { type: "LinkIdentifier", organizationId: acme, identifier: issuer } as const;
+  test("links a new identifier", () =>
+    given(registered).when(command).then([{ type: "IdentifierLinked", data: { organizationId: acme, identifier: issuer } }]));
+  test("does nothing when the identifier is already linked", () =>
+    given(registered).when({ ...command, identifier: domain }).then([]));
+  test("rejects an unknown organization", () => given().when(command).thenRejects("organization_not_found"));
+});
+
+describe("UnlinkIdentifier", () => {
+  const command = { type: "UnlinkIdentifier", organizationId: acme, identifier: domain } as const;
+  test("unlinks a linked identifier", () =>
+    given(registered).when(command).then([{ type: "IdentifierUnlinked", data: { organizationId: acme, identifier: domain } }]));
+  test("rejects an identifier that is not linked", () =>
+    given(registered).when({ ...command, identifier: issuer }).thenRejects("identifier_not_linked"));
+  test("rejects an unknown organization", () => given().when(command).thenRejects("organization_not_found"));
+});
+
+describe("MigrateOrganization", () => {
+  const command = { type: "MigrateOrganization", organizationId: acme, reason: " moving " } as const;
+  test("migrates to the configured target when no provider is named", () =>
+    given(registered).when(command).then([migrated("legacy", "target")]));
+  test("migrates to a named provider", () => given(registered).when({ ...command, to: "other" }).then([migrated("legacy", "other")]));
+  test("rejects a migration to the provider it is already on", () =>
+    given(registered, migrated("legacy", "target")).when(command).thenRejects("already_on_provider"));
+  test("rejects a provider that is not configured", () => given(registered).when({ ...command, to: "nope" }).thenRejects("unknown_provider"));
+  test("rejects a migration without a reason", () => given(registered).when({ ...command, reason: " " }).thenRejects("reason_required"));
+  test("rejects an unknown organization", () => given().when(command).thenRejects("organization_not_found"));
+});
+
+describe("RollBackOrganization", () => {
+  const command = { type: "RollBackOrganization", organizationId: acme, reason: "broken" } as const;
+  test("goes back to the provider before the last migration", () =>
+    given(registered, migrated("legacy", "target")).when(command).then([rolledBack("target", "legacy")]));
+  test("unwinds several migrations one at a time", () =>
+    given(registered, migrated("legacy", "target"), migrated("target", "other"), rolledBack("other", "target"))
+      .when(command)
+      .then([rolledBack("target", "legacy")]));
+  test("rejects a rollback with no migration before it", () => given(registered).when(command).thenRejects("nothing_to_roll_back"));
+  test("rejects a second rollback of the same migration", () =>
+    given(registered, migrated("legacy", "target"), rolledBack("target", "legacy")).when(command).thenRejects("nothing_to_roll_back"));
+  test("rejects a rollback without a reason", () =>
+    given(registered, migrated("legacy", "target")).when({ ...command, reason: "" }).thenRejects("reason_required"));
+  test("rejects an unknown organization", () => given().when(command).thenRejects("organization_not_found"));
+});

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CodedError, DomainError, VersionConflict } from "../../shared/errors.ts";
+import { streamIdOf } from "../../shared/events.ts";
+import { fold } from "../../shared/organization.ts";
+import { IdempotencyRace, LOG_START } from "../../db/event-store.ts";
+import { migrate as applyMigrations } from "../../db/migrate.ts";
+import { BACKENDS, type StoreFixture } from "../support/stores.ts";
+import { migrate, register, rollBack, run } from "../support/commands.ts";
+
+const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
+
+async function rejection(promise: Promise<unknown>): Promise<CodedError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof CodedError) return error;
+    throw error;
+  }
+  throw new Error("expected a rejection, but it resolved");
+}
+
+for (const backend of BACKENDS) {
+  describe(`event store contract on ${backend.name}`, () => {
+    let f: StoreFixture;
+    beforeAll(async () => {
+      f = await backend.open();
+    });
+    afterAll(async () => {
+      await f.close();
+    });
+
+    test("appends events with contiguous stream versions and increasing global positions", async () => {
+      const id = unique("acme");
+      await run(f.store, register(id, [{ kind: "domain", value: `${id}.com` }]));
+      await run(f.store, migrate(id));
+      await run(f.store, rollBack(id));
+      const history = await f.store.readStream(streamIdOf(id));
+      expect(history.map((e) => e.type)).toEqual(["OrganizationRegistered", "OrganizationMigrated", "OrganizationRolledBack"]);
+      expect(history.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+      expect(history[0]!.position).toBeLessThan(history[1]!.position);
+      expect(history[1]!.position).toBeLessThan(history[2]!.position);
+      expect(history[1]!.metadata).toMatchObject({ actor: "tester", reason: "moving", schemaVersion: 1 });
+      expect(history[1]!.data).toEqual({ organizationId: id, from: "legacy", to: "target", reason: "moving" });
+    });
+
+    test("writes the projection in the same transaction as the events", async () => {
+      const id = unique("proj");
+      await run(f.store, register(id, [{ kind: "saml_issuer", value: `https://idp.example.com/${id}` }]));
+      const outcome = await run(f.store, migrate(id));
+      const view = await f.store.getOrganization(id);
+      expect(view).toMatchObject({ id, provider: "target", version: 2, position: outcome.position, rollbackTo: ["legacy"] });
+      expect(view!.identifiers).toEqual([{ kind: "saml_issuer", value: `https://idp.example.com/${id}` }]);
+    });
+
+    test("refuses an append whose expected version is stale, and appends nothing", async () => {
+      const id = unique("stale");
+      await run(f.store, register(id));
+      const before = fold(await f.store.readStream(streamIdOf(id)));
+      const events = [{ type: "OrganizationMigrated", data: { organizationId: id, from: "legacy", to: "target", reason: "x" } }] as const;
+      const metadata = { actor: "a", reason: "x", requestId: "r", idempotencyKey: null };
+      await f.store.append({ streamId: streamIdOf(id), expectedVersion: 1, before, events: [...events], metadata });
+      const error = await rejection(f.store.append({ streamId: streamIdOf(id), expectedVersion: 1, before, events: [...events], metadata }));
+      expect(error).toBeInstanceOf(VersionConflict);
+      expect(error.details).toEqual({ expected: 1, actual: 2 });
+      expect(await f.store.readStream(streamIdOf(id))).toHaveLength(2);
+    });
+
+    test("refuses to create a stream that already exists", async () => {
+      const id = unique("twice");
+      await run(f.store, register(id));
+      const error = await rejection(
+        f.store.append({
+          streamId: streamIdOf(id),
+          expectedVersion: 0,
+          before: { status: "unregistered" },
+          events: [{ type: "OrganizationRegistered", data: { organizationId: id, name: "x", provider: "legacy", identifiers: [] } }],
+          metadata: { actor: "a", reason: null, requestId: "r", idempotencyKey: null },
+        }),
+      );
+      expect(error.code).toBe("version_conflict");
+    });
+
+    test("an identifier belongs to at most one organization across all streams", async () => {
+      const a = unique("a");
+      const b = unique("b");
+      const shared = { kind: "domain", value: `${a}.example.com` } as const;
+      await run(f.store, register(a, [shared]));
+      const error = await rejection(run(f.store, register(b, [shared])));
+      expect(error).toBeInstanceOf(DomainError);
+      expect(error.code).toBe("identifier_taken");
+      expect(await f.store.readStream(streamIdOf(b))).toHaveLength(0);
+      expect(await f.store.getOrganization(b)).toBeNull();
+      await run(f.store, register(b));
+      expect((await rejection(run(f.store, { type: "LinkIdentifier", organizationId: b, identifier: shared }))).code).toBe("identifier_taken");
+      await run(f.store, { type: "UnlinkIdentifier", organizationId: a, identifier: shared });
+      await run(f.store, { type: "LinkIdentifier", organizationId: b, identifier: shared });
+      expect((await f.store.getOrganization(a))!.identifiers).toEqual([]);
+      expect((await f.store.getOrganization(b))!.identifiers).toEqual([shared]);
+    });
+
+    test("stores an idempotency key with the first answer and refuses a second append under it", async () => {
+      const id = unique("idem");
+      const key = unique("key");
+      await run(f.store, register(id), { idempotency: { key, fingerprint: "f1" } });
+      expect(await f.store.findIdempotencyKey(key)).toMatchObject({ fingerprint: "f1", status: 200 });
+      const error = await rejection(
+        f.store.append({
+          streamId: streamIdOf(id),
+          expectedVersion: 1,
+          before: fold(await f.store.readStream(streamIdOf(id))),
+          events: [{ type: "OrganizationMigrated", data: { organizationId: id, from: "legacy", to: "target", reason: "x" } }],
+          metadata: { actor: "a", reason: "x", requestId: "r", idempotencyKey: key },
+          idempotency: { key, fingerprint: "f2", answer: () => ({ status: 200, body: {} }) },
+        }),
+      );
+      expect(error).toBeInstanceOf(IdempotencyRace);
+      expect(await f.store.readStream(streamIdOf(id))).toHaveLength(1);
+    });
+
+    test("the database refuses UPDATE, DELETE and TRUNCATE on events", async () => {
+      const id = unique("ro");
+      await run(f.store, register(id));
+      for (const statement of [
+        `UPDATE events SET type = 'x' WHERE stream_id = '${streamIdOf(id)}'`,
+        `DELETE FROM events WHERE stream_id = '${streamIdOf(id)}'`,
+        "TRUNCATE events",
+      ]) {
+        await expect(f.db.query(statement)).rejects.toThrow(/append-only/);
+      }
+      expect(await f.store.readStream(streamIdOf(id))).toHaveLength(1);
+    });
+
+    test("reads the log in order with filters and a cursor that pages without gaps", async () => {
+      const id = unique("log");
+      await run(f.store, register(id));
+      for (let i = 0; i < 3; i++) {
+        await run(f.store, migrate(id));
+        await run(f.store, rollBack(id));
+      }
+      const seen: number[] = [];
+      let after = LOG_START;
+      for (;;) {
+        const page = await f.store.readLog({ after, limit: 2, streamId: streamIdOf(id) });
+        seen.push(...page.events.map((e) => e.streamVersion));
+        if (page.events.length < 2) break;
+        after = page.next;
+      }
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      const migrations = await f.store.readLog({ after: LOG_START, limit: 100, streamId: streamIdOf(id), types: ["OrganizationMigrated"] });
+      expect(migrations.events.map((e) => e.type)).toEqual(Array(3).fill("OrganizationMigrated"));
+      const future = await f.store.readLog({ after: LOG_START, limit: 100, streamId: streamIdOf(id), since: new Date(Date.now() + 60_000) });
+      expect(future.events).toEqual([]);
+    });
+
+    test("reads a stream as it was at a position or a time", async () => {
+      const id = unique("travel");
+      await run(f.store, register(id));
+      const migrated = await run(f.store, migrate(id));
+      await run(f.store, rollBack(id));
+      expect(fold(await f.store.readStream(streamIdOf(id), { position: migrated.position }))).toMatchObject({ provider: "target" });
+      const history = await f.store.readStream(streamIdOf(id));
+      expect(fold(await f.store.readStream(streamIdOf(id), { time: new Date(history[0]!.recordedAt) }))).toMatchObject({ provider: "legacy" });
+      expect(await f.store.readStream(streamIdOf(id), { time: new Date(Date.parse(history[0]!.recordedAt) - 1) })).toEqual([]);
+    });
+
+    test("replay matches the live projection, finds tampering, and a swap repairs it", async () => {
+      const id = unique("replay");
+      await run(f.store, register(id, [{ kind: "client_id", value: id }]));
+      await run(f.store, migrate(id));
+      const clean = await f.store.replay({ swap: false });
+      expect(clean).toMatchObject({ matched: true, swapped: false });
+      expect(clean.events).toBeGreaterThanOrEqual(2);
+      await f.db.query("UPDATE organizations SET provider = 'legacy' WHERE id = $1", [id]);
+      await f.db.query("DELETE FROM identifiers WHERE organization_id = $1", [id]);
+      const dirty = await f.store.replay({ swap: false });
+      expect(dirty.matched).toBe(false);
+      expect(dirty.differences).toEqual(
+        expect.arrayContaining([
+          { organizationId: id, field: "provider", live: "legacy", replayed: "target" },
+          { organizationId: id, field: "identifiers", live: [], replayed: [`client_id\u0000${id}`] },
+        ]),
+      );
+      const swapped = await f.store.replay({ swap: true });
+      expect(swapped).toMatchObject({ matched: false, swapped: true });
+      expect(await f.store.getOrganization(id)).toMatchObject({ provider: "target", identifiers: [{ kind: "client_id", value: id }] });
+      expect((await f.store.replay({ swap: false })).matched).toBe(true);
+      await run(f.store, rollBack(id));
+      expect((await f.store.replay({ swap: false })).matched).toBe(true);
+    });
+
+    test("applying the migrations again changes nothing", async () => {
+      expect(await applyMigrations(f.db)).toEqual([]);
+    });
+  });
+}

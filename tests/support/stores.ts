@@ -1,0 +1,28 @@
+import { openEventStore, type EventStore } from "../../db/event-store.ts";
+import { openPglite } from "../../db/pglite.ts";
+import type { Database } from "../../db/sql.ts";
+import { createTestDatabase } from "./postgres.ts";
+
+/** A fresh, migrated event store on one backend, and how to get rid of it. */
+export type StoreFixture = { store: EventStore; db: Database; close(): Promise<void> };
+export type Backend = { name: "postgres" | "pglite"; open(): Promise<StoreFixture> };
+
+export const BACKENDS: Backend[] = [
+  {
+    name: "postgres",
+    async open() {
+      const testDb = await createTestDatabase();
+      const db = testDb.open();
+      const store = await openEventStore(db);
+      return { store, db, close: () => testDb.drop() };
+    },
+  },
+  {
+    name: "pglite",
+    async open() {
+      const db = await openPglite();
+      const store = await openEventStore(db);
+      return { store, db, close: () => db.close() };
+    },
+  },
+];
