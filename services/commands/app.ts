@@ -25,7 +25,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
   const app = new Hono<CommandsEnv>();
   app.onError(errorHandler(deps.log));
-  app.notFound((c) => problem("not_found", `no route for ${c.req.method} ${c.req.path}`));
+  app.notFound((c) => problem("not_found", `no route for ${c.req.method} ${c.req.path}`, { requestId: c.get("requestId") }));
 
   app.use(async function requestContext(c, next) {
     const given = c.req.header("x-request-id");

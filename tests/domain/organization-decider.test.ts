@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { OrganizationCommand } from "../../shared/commands.ts";
+import type { OrganizationCommand, RegisterOrganization } from "../../shared/commands.ts";
 import { DomainError } from "../../shared/errors.ts";
 import type { OrganizationEvent } from "../../shared/events.ts";
 import { decide, fold } from "../../shared/organization.ts";
@@ -35,7 +35,7 @@ const migrated = (from: string, to: string): OrganizationEvent => ({ type: "Orga
 const rolledBack = (from: string, to: string): OrganizationEvent => ({ type: "OrganizationRolledBack", data: { organizationId: acme, from, to, reason: "broken" } });
 
 describe("RegisterOrganization", () => {
-  const command = { type: "RegisterOrganization", organizationId: acme, name: " Acme ", identifiers: [domain] } as const;
+  const command: RegisterOrganization = { type: "RegisterOrganization", organizationId: acme, name: " Acme ", identifiers: [domain] };
   test("registers a new organization on the default provider, name trimmed", () =>
     given().when(command).then([registered]));
   test("rejects an organization that already exists", () => given(registered).when(command).thenRejects("organization_exists"));
