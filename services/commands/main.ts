@@ -17,10 +17,13 @@ const verifyToken = await createTokenVerifier(auth.options);
 const store = await openStore({ dataDir: dir, applicationName: "ssomigrate-commands", ...(databaseUrl ? { databaseUrl } : {}) });
 const app = createCommandsApp({ store, providers: providerCatalog(config), verifyToken, log: jsonLog });
 const server = await serve({ port: portFrom("API_PORT", 8081), fetch: app.fetch });
-console.log(
-  `ssomigrate command API on :${server.port} (${databaseUrl ? "PostgreSQL" : `PGlite in ${dir}`})` +
-    (auth.adminTokenFile ? `; admin token in ${auth.adminTokenFile}` : ""),
-);
+console.log(`ssomigrate command API on http://localhost:${server.port} (${databaseUrl ? "PostgreSQL" : `PGlite in ${dir}/pglite`})`);
+if (auth.adminTokenFile) {
+  console.log(`Development admin token (30 days) in ${auth.adminTokenFile}; try:
+  TOKEN=$(cat ${auth.adminTokenFile})
+  curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+    -d '{"id":"acme","name":"Acme","identifiers":[{"kind":"domain","value":"acme.com"}]}' http://localhost:${server.port}/v1/organizations`);
+}
 
 async function stop() {
   await server.close();

@@ -10,7 +10,9 @@ export type TestDatabase = { url: string; name: string; open(): Database; drop()
 /** Creates `ssomig_test_<random>`; `drop()` removes it even with connections still open. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const admin = postgres(TEST_PG_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  const name = `ssomig_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  // .ci/run sets SSOMIG_TEST_RUN and drops whatever an interrupted test of its run left behind.
+  const run = (process.env.SSOMIG_TEST_RUN ?? "local").replace(/[^a-z0-9]/gi, "").toLowerCase();
+  const name = `ssomig_test_${run}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   try {
     await admin.unsafe(`CREATE DATABASE ${name}`);
   } catch (error) {
