@@ -6,6 +6,7 @@ import { IdempotencyRace, LOG_START } from "../../db/event-store.ts";
 import { migrate as applyMigrations } from "../../db/migrate.ts";
 import { BACKENDS, type StoreFixture } from "../support/stores.ts";
 import { migrate, register, rollBack, run } from "../support/commands.ts";
+import { eventually } from "../support/eventually.ts";
 
 const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
@@ -137,14 +138,17 @@ for (const backend of BACKENDS) {
         await run(f.store, migrate(id));
         await run(f.store, rollBack(id));
       }
-      const seen: number[] = [];
-      let after = LOG_START;
-      for (;;) {
-        const page = await f.store.readLog({ after, limit: 2, streamId: streamIdOf(id) });
-        seen.push(...page.events.map((e) => e.streamVersion));
-        if (page.events.length < 2) break;
-        after = page.next;
-      }
+      const readAll = async () => {
+        const seen: number[] = [];
+        let after = LOG_START;
+        for (;;) {
+          const page = await f.store.readLog({ after, limit: 2, streamId: streamIdOf(id) });
+          seen.push(...page.events.map((e) => e.streamVersion));
+          if (page.events.length < 2) return seen;
+          after = page.next;
+        }
+      };
+      const seen = await eventually(readAll, (s) => s.length >= 7);
       expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
       const migrations = await f.store.readLog({ after: LOG_START, limit: 100, streamId: streamIdOf(id), types: ["OrganizationMigrated"] });
       expect(migrations.events.map((e) => e.type)).toEqual(Array(3).fill("OrganizationMigrated"));

@@ -5,6 +5,7 @@ import { migrate as applyMigrations } from "../../db/migrate.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { commandsApi } from "../support/api.ts";
 import { register, run } from "../support/commands.ts";
+import { eventually } from "../support/eventually.ts";
 
 let testDb: TestDatabase;
 let store: EventStore;
@@ -50,14 +51,17 @@ describe("PostgreSQL under concurrency", () => {
   });
 
   test("a log reader never skips an event whose transaction commits late with a lower position", async () => {
-    await run(store, register("early"));
+    const early = await run(store, register("early"));
     let cursor: LogCursor = LOG_START;
+    const seen: string[] = [];
     const read = async () => {
       const page = await store.readLog({ after: cursor, limit: 1000 });
       cursor = page.next;
-      return page.events.map((e) => e.streamId);
+      seen.push(...page.events.map((e) => e.streamId));
+      return cursor;
     };
-    await read();
+    await eventually(read, (c) => c.position >= early.position);
+    seen.length = 0;
 
     const held = testDb.open();
     let release!: () => void;
@@ -73,16 +77,19 @@ describe("PostgreSQL under concurrency", () => {
       inserted();
       await released;
     });
-    await insertedInSlowTx;
-    await run(store, register("fast"));
-
-    expect(await read()).toEqual([]);
-    release();
-    await slow;
-    expect(await read()).toEqual([streamIdOf("slow"), streamIdOf("fast")]);
-    const positions = await store.readLog({ after: LOG_START, limit: 1000 });
-    const slowEvent = positions.events.find((e) => e.streamId === streamIdOf("slow"))!;
-    const fastEvent = positions.events.find((e) => e.streamId === streamIdOf("fast"))!;
-    expect(slowEvent.position).toBeLessThan(fastEvent.position);
+    try {
+      await insertedInSlowTx;
+      await run(store, register("fast"));
+      await read();
+      expect(seen).toEqual([]);
+    } finally {
+      release();
+      await slow;
+    }
+    await eventually(read, () => seen.length >= 2);
+    expect(seen).toEqual([streamIdOf("slow"), streamIdOf("fast")]);
+    const log = await store.readLog({ after: LOG_START, limit: 1000 });
+    const position = (id: string) => log.events.find((e) => e.streamId === streamIdOf(id))!.position;
+    expect(position("slow")).toBeLessThan(position("fast"));
   });
 });
