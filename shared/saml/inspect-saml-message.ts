@@ -1,0 +1,13 @@
+import { decodeSamlMessage, type DecodeSamlMessageOptions } from "./decode-saml-message.ts";
+import { readSamlMessage, type SamlMessageSummary } from "./read-saml-message.ts";
+
+/**
+ * From a transported value (form field, query parameter, raw XML) to the routing summary.
+ * Rejects with InvalidSamlMessage; never with anything else for bad input.
+ */
+export async function inspectSamlMessage(
+  value: string,
+  options: DecodeSamlMessageOptions = {},
+): Promise<SamlMessageSummary> {
+  return readSamlMessage(await decodeSamlMessage(value, options));
+}
