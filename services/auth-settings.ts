@@ -10,8 +10,8 @@ const ADMIN_SCOPES = ["migrations:read", "migrations:write", "admin"];
  * The embedded default's development credentials: a random HS256 secret kept under the data
  * directory (created once, readable by its owner only) and an admin token minted from it.
  */
-export async function devSecret(dataDir: string): Promise<string> {
-  const path = join(dataDir, "auth.secret");
+export async function devSecret(dataDir: string, file = "auth.secret"): Promise<string> {
+  const path = join(dataDir, file);
   try {
     return (await readFile(path, "utf8")).trim();
   } catch {

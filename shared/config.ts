@@ -28,6 +28,8 @@ const providerSchema = z
       .array(z.object({ from: z.string().startsWith("/"), to: z.string().startsWith("/") }).strict())
       .default([]),
     timeoutMs: z.number().int().positive().max(120_000).default(10_000),
+    /** Overrides the preset's JWKS path (for the router's merged JWKS). */
+    jwksPath: z.string().startsWith("/").optional(),
   })
   .strict();
 

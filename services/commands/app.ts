@@ -6,6 +6,7 @@ import type { EventStore } from "../../db/event-store.ts";
 import { errorHandler, problem } from "../http/problem.ts";
 import type { Log } from "../http/log.ts";
 import { requireScope, type Principal, type VerifyToken } from "./auth.ts";
+import type { AppendedChange } from "./execute-command.ts";
 import { logRoutes } from "./log-routes.ts";
 import { organizationRoutes } from "./organization-routes.ts";
 
@@ -14,6 +15,8 @@ export type CommandsDeps = {
   providers: ProviderCatalog;
   verifyToken: VerifyToken;
   log: Log;
+  /** Called after each committed append (the propagation hint). */
+  onAppended?: (change: AppendedChange) => void;
 };
 
 export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };

@@ -14,6 +14,9 @@ export type CommandContext = {
   idempotency?: { key: string; fingerprint: string };
 };
 
+/** Told after a commit, never before: routers read the change from the projection. */
+export type AppendedChange = { organizationId: string; position: number };
+
 export type CommandOutcome = { state: OrganizationState; version: number; position: number; appended: number };
 
 /** Without If-Match a lost race is retried against the new state; this bounds the retries. */
@@ -25,7 +28,7 @@ const MAX_ATTEMPTS = 64;
  * command is decided again on the newer state. A replayed Idempotency-Key gets its first answer.
  */
 export async function executeCommand(
-  deps: { store: EventStore; providers: ProviderCatalog },
+  deps: { store: EventStore; providers: ProviderCatalog; onAppended?: (change: AppendedChange) => void },
   command: OrganizationCommand,
   context: CommandContext,
   answer: (outcome: CommandOutcome) => StoredAnswer,
@@ -55,6 +58,7 @@ export async function executeCommand(
           ? { idempotency: { ...context.idempotency, answer: (r) => answer({ state: r.state, version: r.version, position: r.position, appended: r.events.length }) } }
           : {}),
       });
+      deps.onAppended?.({ organizationId: command.organizationId, position: result.position });
       return answer({ state: result.state, version: result.version, position: result.position, appended: result.events.length });
     } catch (error) {
       const raced = error instanceof IdempotencyRace || (error instanceof VersionConflict && context.expectedVersion === undefined);

@@ -10,6 +10,7 @@ const STATUS: Record<string, number> = {
   invalid_idempotency_key: 400,
   invalid_cursor: 400,
   invalid_saml_message: 400,
+  invalid_request_target: 400,
   missing_token: 401,
   invalid_token: 401,
   insufficient_scope: 403,

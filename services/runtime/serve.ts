@@ -2,27 +2,33 @@
  * Serving is the one thing every runtime does its own way; this file is the whole difference.
  * Everything else hands around Web-standard `fetch` handlers.
  */
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/** `env.clientIp` is the peer address as the runtime saw it (Hono apps read it as `c.env`). */
+export type ServeEnv = { clientIp: string | null };
+export type FetchHandler = (request: Request, env: ServeEnv) => Response | Promise<Response>;
 export type Server = { port: number; close(): Promise<void> };
 
-declare const Bun: { serve(o: { port: number; hostname: string; fetch: FetchHandler; idleTimeout?: number }): { port: number; stop(closeActive?: boolean): Promise<void> } } | undefined;
-declare const Deno: { serve(o: { port: number; hostname: string; onListen?: () => void }, h: FetchHandler): { addr: { port: number }; shutdown(): Promise<void> } } | undefined;
+type BunServer = { port: number; stop(closeActive?: boolean): Promise<void>; requestIP(r: Request): { address: string } | null };
+declare const Bun: { serve(o: { port: number; hostname: string; fetch: (r: Request, s: BunServer) => Response | Promise<Response>; idleTimeout?: number }): BunServer } | undefined;
+type DenoHandler = (r: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>;
+declare const Deno: { serve(o: { port: number; hostname: string; onListen?: () => void }, h: DenoHandler): { addr: { port: number }; shutdown(): Promise<void> } } | undefined;
 
 export const runtimeName = (): "bun" | "deno" | "node" => (typeof Bun !== "undefined" ? "bun" : typeof Deno !== "undefined" ? "deno" : "node");
 
 export async function serve(options: { port: number; hostname?: string; fetch: FetchHandler }): Promise<Server> {
   const hostname = options.hostname ?? "0.0.0.0";
   if (typeof Bun !== "undefined") {
-    const server = Bun.serve({ port: options.port, hostname, fetch: options.fetch, idleTimeout: 60 });
+    const server = Bun.serve({ port: options.port, hostname, idleTimeout: 60, fetch: (r, s) => options.fetch(r, { clientIp: s.requestIP(r)?.address ?? null }) });
     return { port: server.port, close: () => server.stop() };
   }
   if (typeof Deno !== "undefined") {
-    const server = Deno.serve({ port: options.port, hostname, onListen: () => {} }, options.fetch);
+    const server = Deno.serve({ port: options.port, hostname, onListen: () => {} }, (r, info) => options.fetch(r, { clientIp: info.remoteAddr.hostname }));
     return { port: server.addr.port, close: () => server.shutdown() };
   }
   const { serve: nodeServe } = await import("@hono/node-server");
   return new Promise((resolve) => {
-    const server = nodeServe({ fetch: options.fetch, port: options.port, hostname }, (info) =>
+    type NodeEnv = { incoming: { socket: { remoteAddress?: string } } };
+    const fetch = (r: Request, env: NodeEnv) => options.fetch(r, { clientIp: env.incoming.socket.remoteAddress ?? null });
+    const server = nodeServe({ fetch, port: options.port, hostname }, (info) =>
       resolve({ port: info.port, close: () => new Promise<void>((done) => server.close(() => done())) }),
     );
   });

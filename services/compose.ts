@@ -1,0 +1,57 @@
+import { providerCatalog, type Config } from "../shared/config.ts";
+import { openEventStore } from "../db/event-store.ts";
+import { migrate } from "../db/migrate.ts";
+import { routeSource } from "../db/route-source.ts";
+import type { Database } from "../db/sql.ts";
+import { authFromEnv, devSecret } from "./auth-settings.ts";
+import { createCommandsApp } from "./commands/app.ts";
+import { createTokenVerifier } from "./commands/auth.ts";
+import type { AppendedChange } from "./commands/execute-command.ts";
+import type { Log } from "./http/log.ts";
+import { createAdminApp } from "./router/admin-app.ts";
+import { createRouterApp } from "./router/app.ts";
+import { createForwarder } from "./router/forward.ts";
+import { mergedJwks } from "./router/merged-jwks.ts";
+import { routerMetrics } from "./router/metrics.ts";
+import { pinCookies } from "./router/pin-cookie.ts";
+import { RouteTable } from "./router/route-table.ts";
+import { upstreamFetch } from "./runtime/upstream-fetch.ts";
+import { env } from "./settings.ts";
+
+/** Builds the command API from the environment and an open database (migrating it first). */
+export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; onAppended?: (change: AppendedChange) => void }) {
+  const auth = await authFromEnv(options.dataDir);
+  const verifyToken = await createTokenVerifier(auth.options);
+  const store = await openEventStore(options.db);
+  const app = createCommandsApp({
+    store,
+    providers: providerCatalog(options.config),
+    verifyToken,
+    log: options.log,
+    ...(options.onAppended ? { onAppended: options.onAppended } : {}),
+  });
+  return { app, store, adminTokenFile: auth.adminTokenFile };
+}
+
+/**
+ * Builds the router and its admin app. The route table is loaded before this returns, so the
+ * router never answers from an empty table. ROUTER_PIN_SECRET must be the same on every router.
+ */
+export async function composeRouter(options: { config: Config; db: Database; dataDir: string; log: Log }) {
+  await migrate(options.db); // whichever service starts first brings the schema up to date
+  const routes = new RouteTable(routeSource(options.db));
+  await routes.load();
+  const pinSecret = env("ROUTER_PIN_SECRET") ?? (await devSecret(options.dataDir, "pin.secret"));
+  const fetch = upstreamFetch();
+  const metrics = routerMetrics();
+  const app = createRouterApp({
+    config: options.config,
+    routes,
+    forward: createForwarder({ publicUrl: options.config.publicUrl, fetch }),
+    pins: pinCookies(pinSecret, { providers: options.config.providers.map((p) => p.id) }),
+    jwks: mergedJwks(options.config.providers, fetch),
+    metrics,
+    log: options.log,
+  });
+  return { app, admin: createAdminApp({ routes, metrics }), routes };
+}

@@ -1,0 +1,126 @@
+import { Hono } from "hono";
+import type { Config, ProviderConfig } from "../../shared/config.ts";
+import { CodedError } from "../../shared/errors.ts";
+import { classifyRequest, compilePathTables, type RequestKind } from "../../shared/routing/classify-request.ts";
+import { resolveOrganization, type RouteDecision, type RouteLookup } from "../../shared/routing/resolve-organization.ts";
+import { errorHandler, statusOf } from "../http/problem.ts";
+import type { Log } from "../http/log.ts";
+import type { Forwarder } from "./forward.ts";
+import type { MergedJwks } from "./merged-jwks.ts";
+import type { RouterMetrics } from "./metrics.ts";
+import type { PinCookies } from "./pin-cookie.ts";
+import { readRequest, type ReceivedRequest } from "./read-request.ts";
+import { forwardTokenRequest } from "./token-routing.ts";
+
+export type RouterDeps = {
+  config: Config;
+  routes: RouteLookup;
+  forward: Forwarder;
+  pins: PinCookies;
+  jwks: MergedJwks;
+  metrics: RouterMetrics;
+  log: Log;
+  maxBodyBytes?: number;
+  maxSamlBytes?: number;
+};
+
+/** Bindings come from services/runtime/serve.ts: the peer address, for X-Forwarded-For. */
+export type RouterEnv = { Bindings: { clientIp?: string | null }; Variables: { requestId: string } };
+
+const MAX_BODY = 1024 * 1024;
+
+/** The data plane: every path on the auth domain is a provider's, so there is one catch-all route. */
+export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
+  const { config } = deps;
+  const paths = compilePathTables(config.providers.map((p) => p.preset));
+  const byId = new Map(config.providers.map((p) => [p.id, p]));
+  const defaultProvider = config.defaultProvider ?? config.providers.find((p) => p.role === "legacy")!.id;
+  const app = new Hono<RouterEnv>();
+  app.onError(errorHandler(deps.log));
+
+  app.all("*", async function route(c) {
+    const started = performance.now();
+    c.set("requestId", crypto.randomUUID());
+    let decision: RouteDecision | null = null;
+    let kind: RequestKind | null = null;
+    let status = 500;
+    try {
+      const req = await readRequest(c.req.raw, deps.maxBodyBytes ?? MAX_BODY);
+      const classification = classifyRequest(req, paths);
+      kind = classification.kind;
+      if (kind === "jwks") {
+        status = 200;
+        return c.json(await deps.jwks.keys(), 200, { "cache-control": "public, max-age=300" });
+      }
+      const pin = await deps.pins.read(c.req.header("cookie") ?? null);
+      decision = await resolveOrganization(req, classification, {
+        lookup: deps.routes,
+        pin,
+        defaultProvider,
+        ...(deps.maxSamlBytes ? { maxSamlBytes: deps.maxSamlBytes } : {}),
+      });
+      const provider = byId.get(decision.provider);
+      if (!provider) throw new CodedError("unknown_provider", `organization routed to provider ${decision.provider}, which is not configured`);
+      const response = await send(kind, decision, provider, req, c.req.raw, c.env?.clientIp ?? null);
+      if (startsFlow(kind, decision)) response.headers.append("set-cookie", await deps.pins.issue({ organizationId: decision.organizationId, provider: decision.provider }));
+      status = response.status;
+      return response;
+    } catch (error) {
+      status = error instanceof CodedError ? statusOf(error.code) : 500;
+      throw error;
+    } finally {
+      const provider = decision?.provider ?? "none";
+      deps.metrics.request({ provider, signal: decision?.signal ?? "none", status });
+      deps.log({
+        msg: "route",
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        kind,
+        organization: decision?.organizationId ?? null,
+        provider,
+        signal: decision?.signal ?? null,
+        pinned: decision?.pinned ?? false,
+        status,
+        durationMs: +(performance.now() - started).toFixed(2),
+      });
+    }
+  });
+
+  async function send(kind: RequestKind, decision: RouteDecision, provider: ProviderConfig, req: ReceivedRequest, raw: Request, clientIp: string | null): Promise<Response> {
+    const outgoing = { method: req.method, target: req.target, headers: raw.headers, body: req.body, clientIp };
+    const started = performance.now();
+    if (kind === "token") {
+      const { response, provider: answered } = await forwardTokenRequest(decision, outgoing, req.form, config.providers, deps.forward);
+      deps.metrics.upstreamLatency(answered.id, (performance.now() - started) / 1000);
+      if (answered.id !== decision.provider) decision.provider = answered.id;
+      return response;
+    }
+    const response = await deps.forward(provider, outgoing);
+    deps.metrics.upstreamLatency(provider.id, (performance.now() - started) / 1000);
+    return kind === "discovery" ? pointJwksAtRouter(response, config.publicUrl) : response;
+  }
+
+  return app;
+}
+
+/** Authorize requests and AuthnRequests start a flow: its callback must come back to the same provider. */
+function startsFlow(kind: RequestKind, decision: RouteDecision): boolean {
+  if (kind === "authorize") return true;
+  return (kind === "saml_redirect" || kind === "saml_post") && decision.saml?.type === "AuthnRequest";
+}
+
+/** The discovery document names the router's merged JWKS, so tokens from either provider verify. */
+async function pointJwksAtRouter(response: Response, publicUrl: string): Promise<Response> {
+  if (response.status !== 200 || !(response.headers.get("content-type") ?? "").includes("json")) return response;
+  const text = await response.text();
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  try {
+    const document = JSON.parse(text) as Record<string, unknown>;
+    if (typeof document.jwks_uri === "string") document.jwks_uri = `${publicUrl}/.well-known/jwks.json`;
+    return new Response(JSON.stringify(document), { status: 200, headers });
+  } catch {
+    return new Response(text, { status: 200, headers });
+  }
+}

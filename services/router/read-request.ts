@@ -1,0 +1,75 @@
+import { CodedError } from "../../shared/errors.ts";
+import type { RoutableRequest } from "../../shared/routing/classify-request.ts";
+
+export type ReceivedRequest = RoutableRequest & {
+  /** Path and query exactly as received. */
+  target: string;
+  body: Uint8Array | null;
+};
+
+const FORM = "application/x-www-form-urlencoded";
+
+/**
+ * Reads what routing needs: the raw target, the body (bounded, byte-exact) and, for form
+ * posts, its fields. Refuses absolute-form targets whose authority is not the Host header
+ * (the router never lets a request name where it goes).
+ */
+export async function readRequest(request: Request, maxBodyBytes: number): Promise<ReceivedRequest> {
+  const target = rawTarget(request);
+  const queryAt = target.indexOf("?");
+  const path = queryAt === -1 ? target : target.slice(0, queryAt);
+  const query = new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1));
+  const body = request.body ? await readBounded(request, maxBodyBytes) : null;
+  const type = request.headers.get("content-type") ?? "";
+  const form = body && type.toLowerCase().startsWith(FORM) ? new URLSearchParams(new TextDecoder().decode(body)) : null;
+  return { method: request.method, path, query, form, basicClientId: basicClientId(request.headers.get("authorization")), target, body };
+}
+
+function rawTarget(request: Request): string {
+  const url = request.url;
+  const authorityStart = url.indexOf("//") + 2;
+  const pathStart = url.indexOf("/", authorityStart);
+  const host = request.headers.get("host");
+  if (host !== null && url.slice(authorityStart, pathStart === -1 ? undefined : pathStart).toLowerCase() !== host.toLowerCase()) {
+    throw new CodedError("invalid_request_target", "the request target names a host other than this auth domain");
+  }
+  return pathStart === -1 ? "/" : url.slice(pathStart);
+}
+
+async function readBounded(request: Request, max: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > max) throw new CodedError("body_too_large", `request bodies are limited to ${max} bytes`);
+  const reader = request.body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      await reader.cancel();
+      throw new CodedError("body_too_large", `request bodies are limited to ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}
+
+/** RFC 6749 §2.3.1: the client id is the form-urlencoded user part of Basic credentials. */
+function basicClientId(header: string | null): string | null {
+  if (!header || !/^basic /i.test(header)) return null;
+  try {
+    const decoded = atob(header.slice(6).trim());
+    const colon = decoded.indexOf(":");
+    return decodeURIComponent((colon === -1 ? decoded : decoded.slice(0, colon)).replace(/\+/g, " ")) || null;
+  } catch {
+    return null;
+  }
+}
