@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { SignJWT } from "jose";
+import { PIN_COOKIE } from "../../services/router/pin-cookie.ts";
+import { routerHarness, type Echo, type RouterHarness, form, PIN_SECRET } from "../support/router.ts";
+
+const OKTA_FIXTURE = new URL("../../../shared/fixtures/saml/files/ssoready__assertions_okta_assertion.xml", import.meta.url);
+const OKTA_ISSUER = "http://www.okta.com/exkdoocxa1VmjpXmX697";
+
+async function deflateBase64(xml: string): Promise<string> {
+  const stream = new Blob([xml]).stream().pipeThrough(new CompressionStream("deflate-raw"));
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  return btoa(String.fromCharCode(...bytes));
+}
+
+let h: RouterHarness;
+let router: ReturnType<RouterHarness["router"]>;
+
+beforeAll(async () => {
+  h = await routerHarness();
+  router = h.router();
+  await router.routes.load();
+  await h.register("acme", [
+    { kind: "domain", value: "acme.com" },
+    { kind: "saml_issuer", value: OKTA_ISSUER },
+    { kind: "oidc_issuer", value: "https://acme.okta.com" },
+    { kind: "connection", value: "acme-okta" },
+    { kind: "client_id", value: "acme-m2m" },
+  ]);
+  await h.register("globex", [{ kind: "domain", value: "globex.com" }]);
+  await h.migrate("globex");
+});
+afterAll(() => h.close());
+
+async function echo(app = router.app, path: string, init: RequestInit = {}): Promise<Echo & { status: number; setCookie: string[] }> {
+  const response = await app.request(path, init);
+  const body = (await response.json()) as Echo;
+  return { ...body, status: response.status, setCookie: response.headers.getSetCookie() };
+}
+const lastLog = () => h.logs.at(-1)!;
+
+describe("finding the organization", () => {
+  test("routes an unknown organization to the default provider", async () => {
+    expect((await echo(undefined, "/authorize?login_hint=jane@unknown.example")).provider).toBe("legacy");
+    expect(lastLog()).toMatchObject({ signal: "default", organization: null, provider: "legacy" });
+  });
+
+  test("routes by an explicit organization_id parameter", async () => {
+    expect((await echo(undefined, "/authorize?organization_id=globex")).provider).toBe("target");
+    expect(lastLog()).toMatchObject({ signal: "organization_id", organization: "globex" });
+  });
+
+  test("routes by a connection parameter, and falls through when it names nothing known", async () => {
+    const r = await echo(undefined, "/authorize?connection=acme-okta&login_hint=bob@globex.com");
+    expect(r.provider).toBe("legacy");
+    expect(lastLog()).toMatchObject({ signal: "connection", organization: "acme" });
+    const fallthrough = await echo(undefined, "/authorize?connection=nobody&login_hint=bob@globex.com");
+    expect(fallthrough.provider).toBe("target");
+    expect(lastLog()).toMatchObject({ signal: "login_hint", organization: "globex" });
+  });
+
+  test("routes by login_hint's email domain and by a domain parameter", async () => {
+    expect((await echo(undefined, "/authorize?login_hint=Jane%40GLOBEX.com")).provider).toBe("target");
+    expect((await echo(undefined, "/oauth/authorize?domain=globex.com")).provider).toBe("target");
+    expect(lastLog()).toMatchObject({ signal: "domain", organization: "globex" });
+  });
+
+  test("routes M2M token requests by client_id in the form body or HTTP Basic", async () => {
+    await h.migrate("acme");
+    const body = await echo(undefined, "/oauth/token", form({ grant_type: "client_credentials", client_id: "acme-m2m", client_secret: "s" }));
+    expect(body.provider).toBe("target");
+    expect(lastLog()).toMatchObject({ signal: "client_id", organization: "acme", kind: "token" });
+    const basic = await echo(undefined, "/oauth/token", {
+      ...form({ grant_type: "client_credentials" }),
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa("acme-m2m:secret")}` },
+    });
+    expect(basic.provider).toBe("target");
+    await h.rollBack("acme");
+  });
+
+  test("routes a SAML POST by the Response Issuer, on any ACS path", async () => {
+    const xml = readFileSync(OKTA_FIXTURE, "utf8");
+    await h.migrate("acme");
+    const r = await echo(undefined, "/saml2/idpresponse", form({ SAMLResponse: btoa(xml), RelayState: "r" }));
+    expect(r.provider).toBe("target");
+    expect(lastLog()).toMatchObject({ signal: "saml_issuer", organization: "acme", kind: "saml_post" });
+    await h.rollBack("acme");
+    expect((await echo(undefined, "/saml2/idpresponse", form({ SAMLResponse: btoa(xml) }))).provider).toBe("legacy");
+  });
+
+  test("routes a deflated Redirect-binding LogoutRequest by its Issuer", async () => {
+    const logout = `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_1" Version="2.0" IssueInstant="2024-01-01T00:00:00Z"><saml:Issuer>${OKTA_ISSUER}</saml:Issuer><saml:NameID>jane@acme.com</saml:NameID></samlp:LogoutRequest>`;
+    await h.migrate("acme");
+    const r = await echo(undefined, `/saml/slo?SAMLRequest=${encodeURIComponent(await deflateBase64(logout))}&RelayState=x`);
+    expect(r.provider).toBe("target");
+    expect(lastLog()).toMatchObject({ signal: "saml_issuer", organization: "acme" });
+    await h.rollBack("acme");
+  });
+
+  test("routes an OIDC callback by its iss parameter", async () => {
+    await h.migrate("acme");
+    expect((await echo(undefined, "/callback?code=abc&state=xyz&iss=https%3A%2F%2Facme.okta.com")).provider).toBe("target");
+    expect(lastLog()).toMatchObject({ signal: "oidc_iss", organization: "acme", kind: "oidc_callback" });
+    await h.rollBack("acme");
+  });
+
+  test("a signal that names nothing known falls through to the next", async () => {
+    const r = await echo(undefined, "/oauth/token", form({ grant_type: "client_credentials", client_id: "nobody", organization_id: "ghost", login_hint: "x@globex.com" }));
+    expect(r.provider).toBe("target");
+    expect(lastLog()).toMatchObject({ signal: "login_hint", organization: "globex" });
+  });
+});
+
+describe("a flow finishes where it started", () => {
+  const pinFrom = (setCookie: string[]) => setCookie.find((c) => c.startsWith(`${PIN_COOKIE}=`))!.split(";")[0]!;
+
+  test("the authorize response pins the flow: SameSite=None, Secure, HttpOnly, short-lived", async () => {
+    const r = await echo(undefined, "/authorize?login_hint=jane@acme.com");
+    const cookie = r.setCookie.find((c) => c.startsWith(PIN_COOKIE))!;
+    expect(cookie).toContain("SameSite=None");
+    expect(cookie).toContain("Secure");
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("Path=/");
+    expect(cookie).toMatch(/Max-Age=\d{3}/);
+    expect(r.headers.cookie).toBeUndefined();
+  });
+
+  test("an organization migrated mid-flow finishes its login on the provider it started on", async () => {
+    const start = await echo(undefined, "/authorize?login_hint=jane@acme.com");
+    expect(start.provider).toBe("legacy");
+    await h.migrate("acme");
+    const xml = readFileSync(OKTA_FIXTURE, "utf8");
+    const pinned = await echo(undefined, "/saml2/idpresponse", { ...form({ SAMLResponse: btoa(xml) }), headers: { "content-type": "application/x-www-form-urlencoded", cookie: `other=1; ${pinFrom(start.setCookie)}` } });
+    expect(pinned.provider).toBe("legacy");
+    expect(pinned.headers.cookie).toBe("other=1");
+    expect(lastLog()).toMatchObject({ organization: "acme", signal: "saml_issuer", pinned: true });
+    const fresh = await echo(undefined, "/saml2/idpresponse", form({ SAMLResponse: btoa(xml) }));
+    expect(fresh.provider).toBe("target");
+    await h.rollBack("acme");
+  });
+
+  test("the pin holds across router instances sharing the pin secret", async () => {
+    const other = h.router();
+    await other.routes.load();
+    const start = await echo(undefined, "/authorize?login_hint=jane@acme.com");
+    await h.migrate("acme");
+    const callback = await echo(other.app, "/callback?code=c&state=s", { headers: { cookie: pinFrom(start.setCookie) } });
+    expect(callback.provider).toBe("legacy");
+    expect(lastLog()).toMatchObject({ signal: "pin", organization: "acme", pinned: true });
+    expect((await echo(other.app, "/callback?code=c&state=s")).provider).toBe("legacy");
+    expect(lastLog()).toMatchObject({ signal: "default" });
+    await h.rollBack("acme");
+  });
+
+  test("a pin for another organization does not decide this one's provider", async () => {
+    const start = await echo(undefined, "/authorize?login_hint=jane@acme.com");
+    const r = await echo(undefined, "/authorize?login_hint=bob@globex.com", { headers: { cookie: pinFrom(start.setCookie) } });
+    expect(r.provider).toBe("target");
+    expect(lastLog()).toMatchObject({ organization: "globex", pinned: false });
+  });
+
+  test("forged, expired and unknown-provider pins are ignored", async () => {
+    const key = new TextEncoder().encode(PIN_SECRET);
+    const expired = await new SignJWT({ o: "acme", p: "target" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(key);
+    const forged = await new SignJWT({ o: "acme", p: "target" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("5m").sign(new TextEncoder().encode("x".repeat(40)));
+    const unknown = await new SignJWT({ o: "acme", p: "elsewhere" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("5m").sign(key);
+    for (const pin of [expired, forged, unknown, "garbage"]) {
+      const r = await echo(undefined, "/callback?code=c", { headers: { cookie: `${PIN_COOKIE}=${pin}` } });
+      expect(r.provider).toBe("legacy");
+      expect(lastLog()).toMatchObject({ signal: "default", pinned: false });
+    }
+  });
+});
+
+describe("token endpoint", () => {
+  test("a code exchange goes on to the provider that issued the code when the default says invalid_grant", async () => {
+    h.legacy.handle(() => Response.json({ error: "invalid_grant", error_description: "unknown code" }, { status: 400 }));
+    h.target.handle(async (r) => Response.json({ access_token: "at", token_type: "Bearer", got: await r.text() }));
+    const sent = new URLSearchParams({ grant_type: "authorization_code", code: "code-from-target", redirect_uri: "https://app.example/cb", code_verifier: "v" }).toString();
+    const response = await router.app.request("/oauth/token", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: sent });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ access_token: "at", token_type: "Bearer", got: sent });
+    expect(lastLog()).toMatchObject({ provider: "target", kind: "token" });
+  });
+
+  test("a code the default provider issued is answered there, with no second request", async () => {
+    let targetCalls = 0;
+    h.legacy.handle(() => Response.json({ access_token: "legacy-at" }));
+    h.target.handle(() => {
+      targetCalls++;
+      return Response.json({ access_token: "target-at" });
+    });
+    const response = await router.app.request("/oauth/token", form({ grant_type: "refresh_token", refresh_token: "rt" }));
+    expect(await response.json()).toEqual({ access_token: "legacy-at" });
+    expect(targetCalls).toBe(0);
+  });
+
+  test("an error that is not 'never issued' is returned as it is", async () => {
+    h.legacy.handle(() => Response.json({ error: "invalid_request" }, { status: 400 }));
+    const response = await router.app.request("/oauth/token", form({ grant_type: "authorization_code", code: "c" }));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "invalid_request" });
+  });
+
+  test("when every provider says invalid_grant, the client gets the last answer", async () => {
+    h.legacy.handle(() => Response.json({ error: "invalid_grant", from: "legacy" }, { status: 400 }));
+    h.target.handle(() => Response.json({ error: "invalid_grant", from: "target" }, { status: 400 }));
+    const response = await router.app.request("/oauth/token", form({ grant_type: "authorization_code", code: "c" }));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: "invalid_grant", from: "target" });
+  });
+});
+
+describe("keys and discovery", () => {
+  test("serves the union of both providers' JWKS and points discovery at it", async () => {
+    const key = (kid: string) => ({ kty: "RSA", kid, n: `n-${kid}`, e: "AQAB", alg: "RS256", use: "sig" });
+    h.legacy.handle((r) =>
+      new URL(r.url).pathname === "/.well-known/jwks.json"
+        ? Response.json({ keys: [key("legacy-1"), key("shared")] })
+        : Response.json({ issuer: "https://auth.example.test", jwks_uri: "https://auth.example.test/jwks", authorization_endpoint: "https://auth.example.test/authorize" }),
+    );
+    h.target.handle(() => Response.json({ keys: [key("target-1"), key("shared")] }));
+    const jwks = h.router();
+    const response = await jwks.app.request("/.well-known/jwks.json");
+    expect(response.status).toBe(200);
+    const kids = ((await response.json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid).sort();
+    expect(kids).toEqual(["legacy-1", "shared", "target-1"]);
+    const discovery = (await (await jwks.app.request("/.well-known/openid-configuration")).json()) as Record<string, string>;
+    expect(discovery.jwks_uri).toBe("https://auth.example.test/.well-known/jwks.json");
+    expect(discovery.authorization_endpoint).toBe("https://auth.example.test/authorize");
+  });
+
+  test("keeps serving the keys it has when a provider's JWKS is down", async () => {
+    h.legacy.handle(() => Response.json({ keys: [{ kty: "RSA", kid: "only-legacy", n: "n", e: "AQAB" }] }));
+    h.target.handle(() => new Response("down", { status: 503 }));
+    const jwks = h.router();
+    const body = (await (await jwks.app.request("/.well-known/jwks.json")).json()) as { keys: { kid: string }[] };
+    expect(body.keys.map((k) => k.kid)).toEqual(["only-legacy"]);
+  });
+});
