@@ -10,7 +10,7 @@ const USAGE = `usage: ssomig <command>
   token [--scope S[,S]] [--sub NAME] [--ttl 1h]   mint an API token from the development secret
                                                   (AUTH_SECRET, else DATA_DIR/auth.secret)
   saml inspect FILE|-                             explain a SAML message: type, issuer, and why it routes where it does
-  demo-upstreams [--legacy-port 9001] [--target-port 9002]
+  demo-upstreams [--legacy-port 9001] [--target-port 9002] [--host 127.0.0.1]
                                                   run the two demo providers (they echo what they receive)`;
 
 const out = (line: string) => process.stdout.write(line + "\n");
@@ -53,20 +53,25 @@ async function main(argv: string[]): Promise<number> {
 
 async function demoUpstreams(args: string[]): Promise<number> {
   const ports = { "--legacy-port": 9001, "--target-port": 9002 };
+  let hostname = "127.0.0.1";
   for (let i = 0; i < args.length; i += 2) {
+    if (args[i] === "--host" && args[i + 1]) {
+      hostname = args[i + 1]!;
+      continue;
+    }
     const flag = args[i] as keyof typeof ports;
     const port = Number(args[i + 1]);
     if (!(flag in ports) || !Number.isInteger(port) || port < 0 || port > 65535) {
-      err(`ssomig demo-upstreams: expected --legacy-port N and/or --target-port N, got ${args.slice(i, i + 2).join(" ")}`);
+      err(`ssomig demo-upstreams: expected --legacy-port N, --target-port N or --host ADDRESS, got ${args.slice(i, i + 2).join(" ")}`);
       return 2;
     }
     ports[flag] = port;
   }
   const { serve } = await import("../services/runtime/serve.ts");
   const { demoUpstream } = await import("../services/demo-upstreams/app.ts");
-  const legacy = await serve({ port: ports["--legacy-port"], hostname: "127.0.0.1", fetch: demoUpstream("legacy") });
-  const target = await serve({ port: ports["--target-port"], hostname: "127.0.0.1", fetch: demoUpstream("target") });
-  out(`demo providers: legacy http://127.0.0.1:${legacy.port}, target http://127.0.0.1:${target.port} (Ctrl-C stops them)`);
+  const legacy = await serve({ port: ports["--legacy-port"], hostname, fetch: demoUpstream("legacy") });
+  const target = await serve({ port: ports["--target-port"], hostname, fetch: demoUpstream("target") });
+  out(`demo providers: legacy http://${hostname}:${legacy.port}, target http://${hostname}:${target.port} (Ctrl-C stops them)`);
   await new Promise<void>((resolve) => process.once("SIGINT", resolve).once("SIGTERM", resolve));
   await Promise.all([legacy.close(), target.close()]);
   return 0;

@@ -3,7 +3,7 @@ import { openEventStore } from "../db/event-store.ts";
 import { migrate } from "../db/migrate.ts";
 import { routeSource } from "../db/route-source.ts";
 import type { Database } from "../db/sql.ts";
-import { authFromEnv, devSecret } from "./auth-settings.ts";
+import { authFromEnv } from "./auth-settings.ts";
 import { createCommandsApp } from "./commands/app.ts";
 import { createTokenVerifier } from "./commands/auth.ts";
 import type { AppendedChange } from "./commands/execute-command.ts";
@@ -16,7 +16,6 @@ import { routerMetrics } from "./router/metrics.ts";
 import { pinCookies } from "./router/pin-cookie.ts";
 import { RouteTable } from "./router/route-table.ts";
 import { upstreamFetch } from "./runtime/upstream-fetch.ts";
-import { env } from "./settings.ts";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
 export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; onAppended?: (change: AppendedChange) => void }) {
@@ -35,20 +34,19 @@ export async function composeCommands(options: { config: Config; db: Database; d
 
 /**
  * Builds the router and its admin app. The route table is loaded before this returns, so the
- * router never answers from an empty table. ROUTER_PIN_SECRET must be the same on every router.
+ * router never answers from an empty table. The pin secret must be the same on every router.
  */
-export async function composeRouter(options: { config: Config; db: Database; dataDir: string; log: Log }) {
+export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log }) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
   const routes = new RouteTable(routeSource(options.db));
   await routes.load();
-  const pinSecret = env("ROUTER_PIN_SECRET") ?? (await devSecret(options.dataDir, "pin.secret"));
   const fetch = upstreamFetch();
   const metrics = routerMetrics();
   const app = createRouterApp({
     config: options.config,
     routes,
     forward: createForwarder({ publicUrl: options.config.publicUrl, fetch }),
-    pins: pinCookies(pinSecret, { providers: options.config.providers.map((p) => p.id) }),
+    pins: pinCookies(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     jwks: mergedJwks(options.config.providers, fetch),
     metrics,
     log: options.log,

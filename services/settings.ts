@@ -37,3 +37,16 @@ export async function loadConfig(): Promise<{ config: Config; source: string }> 
   }
   return { config: parseConfig(json, `SSOMIG_CONFIG ${path}:`), source: path };
 }
+
+/** Runs a service's start-up; a configuration error ends the process with one clear line, not a stack. */
+export async function startOrExit(start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`ssomigrate: configuration error: ${error.message}`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}

@@ -3,22 +3,24 @@ import { openDatabase } from "../../db/open.ts";
 import { composeCommands } from "../compose.ts";
 import { jsonLog } from "../http/log.ts";
 import { serve } from "../runtime/serve.ts";
-import { dataDir, env, loadConfig, portFrom } from "../settings.ts";
+import { dataDir, env, loadConfig, portFrom, startOrExit } from "../settings.ts";
 
 // The command API alone (production): `npm run start:api`.
-const { config } = await loadConfig();
-const dir = dataDir();
-const databaseUrl = env("DATABASE_URL");
-const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate-commands", ...(databaseUrl ? { databaseUrl } : {}) });
-const { app, adminTokenFile } = await composeCommands({ config, db, dataDir: dir, log: jsonLog });
-const server = await serve({ port: portFrom("API_PORT", 8081), fetch: app.fetch });
-console.log(`ssomigrate command API on http://localhost:${server.port} (${databaseUrl ? "PostgreSQL" : `PGlite in ${dir}/pglite`})`);
-if (adminTokenFile) console.log(`development admin token in ${adminTokenFile}`);
+await startOrExit(async () => {
+  const { config } = await loadConfig();
+  const dir = dataDir();
+  const databaseUrl = env("DATABASE_URL");
+  const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate-commands", ...(databaseUrl ? { databaseUrl } : {}) });
+  const { app, adminTokenFile } = await composeCommands({ config, db, dataDir: dir, log: jsonLog });
+  const server = await serve({ port: portFrom("API_PORT", 8081), fetch: app.fetch });
+  console.log(`ssomigrate command API on http://localhost:${server.port} (${databaseUrl ? "PostgreSQL" : `PGlite in ${dir}/pglite`})`);
+  if (adminTokenFile) console.log(`development admin token in ${adminTokenFile}`);
 
-async function stop() {
-  await server.close();
-  await db.close();
-  process.exit(0);
-}
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+  async function stop() {
+    await server.close();
+    await db.close();
+    process.exit(0);
+  }
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+});

@@ -4,25 +4,29 @@ import { openDatabase } from "../../db/open.ts";
 import { composeRouter } from "../compose.ts";
 import { jsonLog } from "../http/log.ts";
 import { serve } from "../runtime/serve.ts";
-import { dataDir, env, loadConfig, portFrom } from "../settings.ts";
+import { dataDir, env, loadConfig, portFrom, startOrExit } from "../settings.ts";
 
 // One router (production): `npm run start:router`. Routers share PostgreSQL with the command API.
-const databaseUrl = env("DATABASE_URL");
-if (!databaseUrl) throw new ConfigError("DATABASE_URL", "a standalone router reads the projection from PostgreSQL; for one process without it, use `npm start`");
-const { config } = await loadConfig();
-const db = await openDatabase({ databaseUrl, dataDir: dataDir(), applicationName: "ssomigrate-router" });
-const { app, admin, routes } = await composeRouter({ config, db, dataDir: dataDir(), log: jsonLog });
-const pollMs = Number(env("ROUTE_POLL_MS") ?? 1000);
-const poll = setInterval(() => routes.refresh().catch((error) => jsonLog({ level: "warn", msg: "route refresh failed", error: String(error) })), pollMs);
-const server = await serve({ port: portFrom("ROUTER_PORT", 8080), fetch: app.fetch });
-const adminServer = await serve({ port: portFrom("ROUTER_ADMIN_PORT", 9090), fetch: admin.fetch });
-console.log(`ssomigrate router on :${server.port} (admin :${adminServer.port}), ${routes.status().organizations} organizations at position ${routes.position}`);
+await startOrExit(async () => {
+  const databaseUrl = env("DATABASE_URL");
+  if (!databaseUrl) throw new ConfigError("DATABASE_URL", "a standalone router reads the projection from PostgreSQL; for one process without it, use `npm start`");
+  const { config } = await loadConfig();
+  const db = await openDatabase({ databaseUrl, dataDir: dataDir(), applicationName: "ssomigrate-router" });
+  const pinSecret = env("ROUTER_PIN_SECRET");
+  if (!pinSecret) throw new ConfigError("ROUTER_PIN_SECRET", "every router needs the same secret (at least 32 bytes) to sign and read flow pins");
+  const { app, admin, routes } = await composeRouter({ config, db, pinSecret, log: jsonLog });
+  const pollMs = Number(env("ROUTE_POLL_MS") ?? 1000);
+  const poll = setInterval(() => routes.refresh().catch((error) => jsonLog({ level: "warn", msg: "route refresh failed", error: String(error) })), pollMs);
+  const server = await serve({ port: portFrom("ROUTER_PORT", 8080), fetch: app.fetch });
+  const adminServer = await serve({ port: portFrom("ROUTER_ADMIN_PORT", 9090), fetch: admin.fetch });
+  console.log(`ssomigrate router on :${server.port} (admin :${adminServer.port}), ${routes.status().organizations} organizations at position ${routes.position}`);
 
-async function stop() {
-  clearInterval(poll);
-  await Promise.all([server.close(), adminServer.close()]);
-  await db.close();
-  process.exit(0);
-}
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+  async function stop() {
+    clearInterval(poll);
+    await Promise.all([server.close(), adminServer.close()]);
+    await db.close();
+    process.exit(0);
+  }
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+});
