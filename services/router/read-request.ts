@@ -25,11 +25,21 @@ export async function readRequest(request: Request, maxBodyBytes: number): Promi
   return { method: request.method, path, query, form, basicClientId: basicClientId(request.headers.get("authorization")), target, body };
 }
 
+/**
+ * Under Node and Deno an absolute-form target keeps its authority in `request.url`, and one
+ * that is not the Host is refused here. Bun rebuilds the URL from Host before the app runs, so
+ * such a target arrives as origin-form; either way the upstream is always a configured origin.
+ */
 function rawTarget(request: Request): string {
   const url = request.url;
+  const host = request.headers.get("host");
+  // Bun passes origin-form ("/path?query") when the request had no usable Host: nothing to compare.
+  if (url.startsWith("/")) {
+    if (host !== null) throw new CodedError("invalid_request_target", "the Host header is not a valid authority");
+    return url;
+  }
   const authorityStart = url.indexOf("//") + 2;
   const pathStart = url.indexOf("/", authorityStart);
-  const host = request.headers.get("host");
   if (host !== null && url.slice(authorityStart, pathStart === -1 ? undefined : pathStart).toLowerCase() !== host.toLowerCase()) {
     throw new CodedError("invalid_request_target", "the request target names a host other than this auth domain");
   }

@@ -1,0 +1,148 @@
+import { connect, type Socket } from "node:net";
+
+/**
+ * HTTP/1.1 over a plain TCP socket, for what `fetch` will not send: absolute-form targets,
+ * arbitrary Host headers, bare CR/LF, chunked bodies the server may refuse half-way.
+ */
+export type RawResponse = {
+  status: number;
+  /** Header lines in wire order, names lower-cased; repeated headers stay separate. */
+  headers: [string, string][];
+  body: Uint8Array;
+  text: string;
+  header(name: string): string | null;
+};
+
+export type RawRequestOptions = {
+  /** Bytes after the head, written in order; writing stops once the server has answered. */
+  body?: Iterable<Uint8Array>;
+  timeoutMs?: number;
+};
+
+/**
+ * Writes `head` (request line and headers, ending in a blank line), then the body parts, and
+ * reads one response. Rejects if no complete response arrives within `timeoutMs`.
+ */
+export function rawRequest(port: number, head: string, options: RawRequestOptions = {}): Promise<RawResponse> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(port, "127.0.0.1");
+    let received = new Uint8Array(0);
+    let settled = false;
+    const timer = setTimeout(() => finish(new Error(`no complete response within ${timeoutMs} ms; received ${JSON.stringify(latin1(received).slice(0, 300))}`)), timeoutMs);
+
+    function finish(outcome: RawResponse | Error) {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    }
+
+    function tryParse(ended: boolean) {
+      const parsed = parseResponse(received, ended);
+      if (parsed) finish(parsed);
+      else if (ended) finish(new Error(`connection closed before a complete response; received ${JSON.stringify(latin1(received).slice(0, 300))}`));
+    }
+
+    socket.on("data", (chunk: Buffer) => {
+      const next = new Uint8Array(received.length + chunk.length);
+      next.set(received);
+      next.set(chunk, received.length);
+      received = next;
+      tryParse(false);
+    });
+    socket.on("end", () => tryParse(true));
+    socket.on("close", () => tryParse(true));
+    // A server that answers early (413) may reset the connection while we are still writing.
+    socket.on("error", () => tryParse(true));
+    socket.on("connect", async () => {
+      try {
+        await write(socket, new TextEncoder().encode(head));
+        for (const part of options.body ?? []) {
+          if (settled || socket.destroyed) return;
+          await write(socket, part);
+        }
+      } catch {
+        // The server stopped reading; its answer (if any) is parsed from what arrived.
+      }
+    });
+  });
+}
+
+function write(socket: Socket, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.write(bytes, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** A chunked-transfer body of `total` bytes, `chunkSize` at a time, generated lazily. */
+export function* chunkedBody(total: number, chunkSize = 64 * 1024, fill = 0x61): Generator<Uint8Array> {
+  const encoder = new TextEncoder();
+  const block = new Uint8Array(chunkSize).fill(fill);
+  for (let sent = 0; sent < total; sent += chunkSize) {
+    const size = Math.min(chunkSize, total - sent);
+    yield encoder.encode(`${size.toString(16)}\r\n`);
+    yield block.subarray(0, size);
+    yield encoder.encode("\r\n");
+  }
+  yield encoder.encode("0\r\n\r\n");
+}
+
+const latin1 = (bytes: Uint8Array) => new TextDecoder("latin1").decode(bytes);
+
+function indexOf(bytes: Uint8Array, pattern: string, from = 0): number {
+  const codes = [...pattern].map((c) => c.charCodeAt(0));
+  outer: for (let i = from; i <= bytes.length - codes.length; i++) {
+    for (let j = 0; j < codes.length; j++) if (bytes[i + j] !== codes[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** A complete response from `bytes`, or null if more is needed. */
+function parseResponse(bytes: Uint8Array, ended: boolean): RawResponse | null {
+  const headEnd = indexOf(bytes, "\r\n\r\n");
+  if (headEnd === -1) return null;
+  const [statusLine = "", ...lines] = latin1(bytes.subarray(0, headEnd)).split("\r\n");
+  const status = Number(statusLine.split(" ")[1]);
+  const headers: [string, string][] = lines.map((line) => {
+    const colon = line.indexOf(":");
+    return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
+  });
+  const header = (name: string) => headers.find(([n]) => n === name)?.[1] ?? null;
+  const rest = bytes.subarray(headEnd + 4);
+  let body: Uint8Array | null;
+  if ((header("transfer-encoding") ?? "").toLowerCase().includes("chunked")) body = dechunk(rest);
+  else if (header("content-length") !== null) {
+    const length = Number(header("content-length"));
+    body = rest.length >= length ? rest.subarray(0, length) : null;
+  } else if (status === 204 || status === 304 || (status >= 100 && status < 200)) body = new Uint8Array(0);
+  else body = ended ? rest : null;
+  if (body === null) return null;
+  const complete = body;
+  return { status, headers, body: complete, text: new TextDecoder().decode(complete), header };
+}
+
+function dechunk(bytes: Uint8Array): Uint8Array | null {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = indexOf(bytes, "\r\n", at);
+    if (lineEnd === -1) return null;
+    const size = parseInt(latin1(bytes.subarray(at, lineEnd)).split(";")[0]!, 16);
+    if (Number.isNaN(size)) return null;
+    if (size === 0) break;
+    if (bytes.length < lineEnd + 2 + size + 2) return null;
+    parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
