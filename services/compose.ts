@@ -8,6 +8,8 @@ import { createCommandsApp } from "./commands/app.ts";
 import { createTokenVerifier } from "./commands/auth.ts";
 import type { AppendedChange } from "./commands/execute-command.ts";
 import type { Log } from "./http/log.ts";
+import type { Bus } from "./bus/bus.ts";
+import { followRoutes } from "./router/follow-routes.ts";
 import { createAdminApp } from "./router/admin-app.ts";
 import { createRouterApp } from "./router/app.ts";
 import { createForwarder } from "./router/forward.ts";
@@ -18,17 +20,22 @@ import { RouteTable } from "./router/route-table.ts";
 import { upstreamFetch } from "./runtime/upstream-fetch.ts";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
-export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; onAppended?: (change: AppendedChange) => void }) {
+export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus }) {
   const auth = await authFromEnv(options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
   const store = await openEventStore(options.db);
-  const app = createCommandsApp({
-    store,
-    providers: providerCatalog(options.config),
-    verifyToken,
-    log: options.log,
-    ...(options.onAppended ? { onAppended: options.onAppended } : {}),
-  });
+  const hints = { published: 0, failed: 0 };
+  // After the commit, never before; a hint that cannot be sent costs routers one poll interval, never the command.
+  const onAppended = (change: AppendedChange) => {
+    options.bus.publish({ orgId: change.organizationId, position: change.position }).then(
+      () => void hints.published++,
+      (error) => {
+        hints.failed++;
+        options.log({ level: "warn", msg: "route hint not published; routers will catch up by polling", organization: change.organizationId, position: change.position, error: String(error) });
+      },
+    );
+  };
+  const app = createCommandsApp({ store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints });
   return { app, store, adminTokenFile: auth.adminTokenFile };
 }
 
@@ -36,10 +43,12 @@ export async function composeCommands(options: { config: Config; db: Database; d
  * Builds the router and its admin app. The route table is loaded before this returns, so the
  * router never answers from an empty table. The pin secret must be the same on every router.
  */
-export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log }) {
+export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log; bus: Bus; pollMs: number }) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
-  const routes = new RouteTable(routeSource(options.db));
+  const source = routeSource(options.db);
+  const routes = new RouteTable(source);
   await routes.load();
+  const follower = followRoutes({ routes, source, bus: options.bus, pollMs: options.pollMs, log: options.log });
   const fetch = upstreamFetch();
   const metrics = routerMetrics();
   const app = createRouterApp({
@@ -51,5 +60,5 @@ export async function composeRouter(options: { config: Config; db: Database; pin
     metrics,
     log: options.log,
   });
-  return { app, admin: createAdminApp({ routes, metrics }), routes };
+  return { app, admin: createAdminApp({ routes, metrics, follower }), routes, follower };
 }

@@ -5,7 +5,8 @@ import { composeCommands, composeRouter } from "./compose.ts";
 import { demoUpstream } from "./demo-upstreams/app.ts";
 import { jsonLog } from "./http/log.ts";
 import { serve, type Server } from "./runtime/serve.ts";
-import { dataDir, env, loadConfig, portFrom, startOrExit } from "./settings.ts";
+import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit } from "./settings.ts";
+import { openBus } from "./bus/open-bus.ts";
 
 // The embedded default (`npm start`): command API, router and, without SSOMIG_CONFIG, two demo
 // providers, in one process on PGlite (or DATABASE_URL when set).
@@ -15,9 +16,10 @@ await startOrExit(async () => {
   const databaseUrl = env("DATABASE_URL");
   const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate", ...(databaseUrl ? { databaseUrl } : {}) });
   const pinSecret = env("ROUTER_PIN_SECRET") ?? (await devSecret(dir, "pin.secret"));
-  const router = await composeRouter({ config, db, pinSecret, log: jsonLog });
-  const refresh = () => router.routes.refresh().catch((error) => jsonLog({ level: "warn", msg: "route refresh failed", error: String(error) }));
-  const commands = await composeCommands({ config, db, dataDir: dir, log: jsonLog, onAppended: refresh });
+  const natsUrl = env("NATS_URL");
+  const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate", log: jsonLog, ...(natsUrl ? { natsUrl } : {}) });
+  const router = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs: positiveIntFrom("ROUTE_POLL_MS", 1000) });
+  const commands = await composeCommands({ config, db, dataDir: dir, log: jsonLog, bus });
   const servers: Server[] = [];
   if (env("SSOMIG_CONFIG") === undefined) {
     servers.push(await serve({ port: 9001, hostname: "127.0.0.1", fetch: demoUpstream("legacy") }));
@@ -46,6 +48,8 @@ await startOrExit(async () => {
     if (stopping) return;
     stopping = true;
     await Promise.all(servers.map((s) => s.close()));
+    await router.follower.stop();
+    await bus.close();
     await db.close();
     process.exit(0);
   }

@@ -50,3 +50,17 @@ export async function startOrExit(start: () => Promise<void>): Promise<void> {
     throw error;
   }
 }
+
+export function positiveIntFrom(name: string, fallback: number): number {
+  const raw = env(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(name, `must be a positive integer, got ${raw}`);
+  return value;
+}
+
+export const natsPrefix = (): string => {
+  const prefix = env("SSOMIG_NATS_PREFIX") ?? "ssomig";
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) throw new ConfigError("SSOMIG_NATS_PREFIX", "must be NATS subject tokens (letters, digits, _ or -, separated by dots)");
+  return prefix;
+};

@@ -17,6 +17,8 @@ export type CommandsDeps = {
   log: Log;
   /** Called after each committed append (the propagation hint). */
   onAppended?: (change: AppendedChange) => void;
+  /** Hint counters, for /metrics. */
+  hints?: { published: number; failed: number };
 };
 
 export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };
@@ -59,6 +61,22 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
       return c.json({ status: "store unavailable" }, 503);
     }
   });
+
+  app.get("/metrics", (c) =>
+    c.text(
+      [
+        "# HELP ssomig_hints_published_total Route hints sent to routers after a commit.",
+        "# TYPE ssomig_hints_published_total counter",
+        `ssomig_hints_published_total ${deps.hints?.published ?? 0}`,
+        "# HELP ssomig_hint_publish_failures_total Route hints that could not be sent (routers catch up by polling).",
+        "# TYPE ssomig_hint_publish_failures_total counter",
+        `ssomig_hint_publish_failures_total ${deps.hints?.failed ?? 0}`,
+        "",
+      ].join("\n"),
+      200,
+      { "content-type": "text/plain; version=0.0.4" },
+    ),
+  );
 
   app.route("/v1/organizations", organizationRoutes(deps));
   app.route("/v1/events", logRoutes(deps));

@@ -1,0 +1,73 @@
+import { connect, Events, type NatsConnection } from "nats";
+import { BusUnavailable, parseHint, type Bus, type RouteHint } from "./bus.ts";
+
+export type NatsBusOptions = { url: string; prefix: string; name: string; onError?: (error: unknown) => void };
+
+/**
+ * Hints over NATS core (at-most-once: a lost hint only delays a router until its next poll).
+ * Connecting never blocks start-up: the client keeps trying in the background, publishes fail
+ * fast while it is away, and every (re)connect tells subscribers to catch up.
+ */
+export function natsBus(options: NatsBusOptions): Bus {
+  const subject = `${options.prefix}.routes.changed`;
+  const handlers = new Set<(hint: RouteHint) => void>();
+  const reconnectHandlers = new Set<() => void>();
+  let nc: NatsConnection | null = null;
+  let up = false;
+  let closed = false;
+  const textDecoder = new TextDecoder();
+  const textEncoder = new TextEncoder();
+
+  const opening = connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, pingInterval: 10_000 })
+    .then(async (connection) => {
+      if (closed) {
+        await connection.close();
+        return;
+      }
+      nc = connection;
+      up = true;
+      connection.subscribe(subject, {
+        callback: (error, message) => {
+          if (error) return options.onError?.(error);
+          const hint = parseHint(textDecoder.decode(message.data));
+          if (hint) for (const handler of handlers) handler(hint);
+        },
+      });
+      for (const handler of reconnectHandlers) handler();
+      for await (const status of connection.status()) {
+        if (status.type === Events.Disconnect) up = false;
+        if (status.type === Events.Reconnect) {
+          up = true;
+          for (const handler of reconnectHandlers) handler();
+        }
+      }
+    })
+    .catch((error) => options.onError?.(error));
+
+  return {
+    kind: "nats",
+    async publish(hint) {
+      if (!nc || !up || closed) throw new BusUnavailable(`NATS at ${options.url} is not connected`);
+      nc.publish(subject, textEncoder.encode(JSON.stringify({ orgId: hint.orgId, position: hint.position })));
+    },
+    subscribe(handler) {
+      handlers.add(handler);
+      return () => void handlers.delete(handler);
+    },
+    onReconnect(handler) {
+      reconnectHandlers.add(handler);
+      return () => void reconnectHandlers.delete(handler);
+    },
+    connected: () => up && !closed,
+    async close() {
+      if (closed) return;
+      closed = true;
+      handlers.clear();
+      const connection = nc;
+      if (connection && !connection.isClosed()) {
+        await connection.drain().catch(() => connection.close());
+      }
+      await Promise.race([opening, Promise.resolve()]);
+    },
+  };
+}
