@@ -35,7 +35,7 @@ export async function composeCommands(options: { config: Config; db: Database; d
       },
     );
   };
-  const app = createCommandsApp({ store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints });
+  const app = createCommandsApp({ store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints, bus: options.bus });
   return { app, store, adminTokenFile: auth.adminTokenFile };
 }
 

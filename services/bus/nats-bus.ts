@@ -25,7 +25,6 @@ export function natsBus(options: NatsBusOptions): Bus {
         return;
       }
       nc = connection;
-      up = true;
       connection.subscribe(subject, {
         callback: (error, message) => {
           if (error) return options.onError?.(error);
@@ -33,6 +32,8 @@ export function natsBus(options: NatsBusOptions): Bus {
           if (hint) for (const handler of handlers) handler(hint);
         },
       });
+      await connection.flush(); // the server has our subscription before we call ourselves connected
+      up = true;
       for (const handler of reconnectHandlers) handler();
       for await (const status of connection.status()) {
         if (status.type === Events.Disconnect) up = false;

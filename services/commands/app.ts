@@ -19,6 +19,8 @@ export type CommandsDeps = {
   onAppended?: (change: AppendedChange) => void;
   /** Hint counters, for /metrics. */
   hints?: { published: number; failed: number };
+  /** The hint bus, as /readyz reports it (a bus that is down does not make the API unready). */
+  bus?: { kind: string; connected(): boolean };
 };
 
 export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };
@@ -56,7 +58,7 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
   app.get("/readyz", async (c) => {
     try {
       await deps.store.listOrganizations({ limit: 1 });
-      return c.json({ status: "ready" });
+      return c.json({ status: "ready", bus: deps.bus ? { kind: deps.bus.kind, connected: deps.bus.connected() } : null });
     } catch {
       return c.json({ status: "store unavailable" }, 503);
     }
