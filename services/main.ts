@@ -32,16 +32,22 @@ await startOrExit(async () => {
   servers.push(api, proxy, admin);
 
   const tokenFile = commands.adminTokenFile ?? "<your token>";
-  console.log(`ssomigrate (embedded: ${databaseUrl ? "PostgreSQL" : `PGlite in ${dir}/pglite`}, providers from ${source})
-    router     http://localhost:${proxy.port}   (the auth domain: ${config.publicUrl})
-    admin      http://localhost:${admin.port}   /healthz /readyz /status /metrics
-    API        http://localhost:${api.port}   admin token: ${tokenFile}
-  ${env("SSOMIG_CONFIG") === undefined ? "  demo providers: legacy http://127.0.0.1:9001, target http://127.0.0.1:9002\n" : ""}
-  Try it:
-    TOKEN=$(cat ${tokenFile})
-    curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"id":"acme","name":"Acme","identifiers":[{"kind":"domain","value":"acme.com"}]}' http://localhost:${api.port}/v1/organizations
-    curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"reason":"wave 1"}' http://localhost:${api.port}/v1/organizations/acme/migrate
-    curl -s 'http://localhost:${proxy.port}/authorize?login_hint=jane@acme.com&client_id=app'`);
+  const demo = env("SSOMIG_CONFIG") === undefined;
+  console.log(
+    [
+      `ssomigrate (embedded: ${databaseUrl ? "PostgreSQL" : `PGlite in ${dir}/pglite`}, providers from ${source})`,
+      `  router     http://localhost:${proxy.port}   (the auth domain: ${config.publicUrl})`,
+      `  admin      http://localhost:${admin.port}   /healthz /readyz /status /metrics`,
+      `  API        http://localhost:${api.port}   admin token: ${tokenFile}`,
+      ...(demo ? ["  demo providers: legacy http://127.0.0.1:9001, target http://127.0.0.1:9002"] : []),
+      "",
+      "Try it:",
+      `  TOKEN=$(cat ${tokenFile})`,
+      `  curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"id":"acme","name":"Acme","identifiers":[{"kind":"domain","value":"acme.com"}]}' http://localhost:${api.port}/v1/organizations`,
+      `  curl -s -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"reason":"wave 1"}' http://localhost:${api.port}/v1/organizations/acme/migrate`,
+      `  curl -s 'http://localhost:${proxy.port}/authorize?login_hint=jane@acme.com&client_id=app'`,
+    ].join("\n"),
+  );
 
   let stopping = false;
   async function stop() {
