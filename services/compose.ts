@@ -49,7 +49,7 @@ export async function composeRouter(options: { config: Config; db: Database; pin
   const routes = new RouteTable(source);
   await routes.load();
   const follower = followRoutes({ routes, source, bus: options.bus, pollMs: options.pollMs, log: options.log });
-  const fetch = upstreamFetch();
+  const fetch = await upstreamFetch();
   const metrics = routerMetrics();
   const app = createRouterApp({
     config: options.config,

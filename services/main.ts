@@ -35,7 +35,7 @@ await startOrExit(async () => {
   const demo = env("SSOMIG_CONFIG") === undefined;
   console.log(
     [
-      `ssomigrate (embedded: ${databaseUrl ? "PostgreSQL" : `PGlite in ${dir}/pglite`}, providers from ${source})`,
+      `ssomigrate on :${proxy.port} (admin :${admin.port}, API :${api.port}); embedded: ${databaseUrl ? "PostgreSQL" : `PGlite in ${dir}/pglite`}, providers from ${source}`,
       `  router     http://localhost:${proxy.port}   (the auth domain: ${config.publicUrl})`,
       `  admin      http://localhost:${admin.port}   /healthz /readyz /status /metrics`,
       `  API        http://localhost:${api.port}   admin token: ${tokenFile}`,

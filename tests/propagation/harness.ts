@@ -1,6 +1,6 @@
 import { mintToken } from "../../services/commands/tokens.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
-import { startService, tempDir, type ServiceProcess } from "../support/processes.ts";
+import { startService, tempDir, type Runtime, type ServiceProcess } from "../support/processes.ts";
 import { startUpstream, type Upstream } from "../support/router.ts";
 
 const AUTH_SECRET = "propagation-test-secret-at-least-32-bytes";
@@ -13,7 +13,8 @@ export type Router = { port: number; admin: number; process: ServiceProcess };
  * throwaway PostgreSQL database, hints on NATS under a prefix of their own, and two real
  * upstream servers the routers forward to.
  */
-export async function deployment(options: { natsUrl: string; pollMs: number; databaseUrl?: (db: TestDatabase) => string }) {
+export async function deployment(options: { natsUrl: string; pollMs: number; databaseUrl?: (db: TestDatabase) => string; runtime?: Runtime }) {
+  const runtime = options.runtime ?? "bun";
   const db = await createTestDatabase();
   const dir = tempDir();
   const legacy = startUpstream("legacy");
@@ -45,13 +46,13 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
     ...extra,
   });
   const processes: ServiceProcess[] = [];
-  const api = await startService("services/commands/main.ts", env());
+  const api = await startService("services/commands/main.ts", env(), 30_000, runtime);
   processes.push(api);
   const apiUrl = `http://127.0.0.1:${api.ports[0]}`;
   const token = await mintToken(AUTH_SECRET, { subject: "propagation-test", scopes: ["migrations:write"], ttlSeconds: 3600 });
 
   async function startRouter(extra: Record<string, string> = {}): Promise<Router> {
-    const started = await startService("services/router/main.ts", env(extra));
+    const started = await startService("services/router/main.ts", env(extra), 30_000, runtime);
     processes.push(started);
     return { port: started.ports[0]!, admin: started.ports[1]!, process: started };
   }
@@ -75,9 +76,15 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
     return (await fetch(`http://127.0.0.1:${router.admin}/status`)).json() as Promise<Record<string, any>>;
   }
 
+  async function get(path: string): Promise<{ status: number; body: any }> {
+    const response = await fetch(apiUrl + path, { headers: { authorization: `Bearer ${token}` } });
+    return { status: response.status, body: await response.json() };
+  }
+
   return {
     api,
     apiUrl,
+    get,
     legacy,
     target,
     startRouter,

@@ -5,17 +5,32 @@ import { join } from "node:path";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-export type ServiceProcess = { ports: number[]; output: string[]; stop(): Promise<void> };
+export type ServiceProcess = { ports: number[]; output: string[]; stop(): Promise<void>; kill(signal: "SIGKILL" | "SIGTERM" | "SIGINT"): void; exited: Promise<number> };
 
 /**
  * Starts one of the project's services as its own process (the runtime running this test),
  * waits for its start-up line, and reads the ports it printed (`:1234`). Fails with the
  * process's output when it exits or does not start within `timeoutMs`.
  */
-export async function startService(script: string, env: Record<string, string>, timeoutMs = 15_000): Promise<ServiceProcess> {
-  const child = Bun.spawn([process.execPath, join(ROOT, script)], {
+export type Runtime = "bun" | "node" | "deno";
+
+/** How each runtime runs the project's TypeScript entry points (the README says the same). */
+export function runtimeCommand(runtime: Runtime, script: string): string[] {
+  const entry = join(ROOT, script);
+  switch (runtime) {
+    case "bun":
+      return [process.execPath, entry];
+    case "node":
+      return ["node", "--import", "tsx", entry];
+    case "deno":
+      return [join(ROOT, "node_modules/.bin/deno"), "run", "--allow-net", "--allow-env", "--allow-read", "--allow-write", "--allow-sys", entry];
+  }
+}
+
+export async function startService(script: string, env: Record<string, string>, timeoutMs = 15_000, runtime: Runtime = "bun"): Promise<ServiceProcess> {
+  const child = Bun.spawn(runtimeCommand(runtime, script), {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DENO_NO_UPDATE_CHECK: "1", ...env },
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -33,7 +48,7 @@ export async function startService(script: string, env: Record<string, string>, 
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
         output.push(line);
-        if (/^ssomigrate .* on :\d+/.test(line)) started([...line.matchAll(/:(\d+)\b/g)].map((m) => Number(m[1])));
+        if (/^ssomigrate\b.*\bon :\d+/.test(line)) started([...line.matchAll(/:(\d+)\b/g)].map((m) => Number(m[1])));
       }
     }
   };
@@ -46,6 +61,8 @@ export async function startService(script: string, env: Record<string, string>, 
     return {
       ports,
       output,
+      kill: (signal) => child.kill(signal),
+      exited: child.exited,
       async stop() {
         child.kill("SIGTERM");
         const started = performance.now();
