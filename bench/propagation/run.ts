@@ -10,18 +10,14 @@ import { createTestDatabase } from "../../tests/support/postgres.ts";
 import { startService, tempDir, type ServiceProcess } from "../../tests/support/processes.ts";
 import { startUpstream } from "../../tests/support/router.ts";
 import { TEST_NATS_URL, natsAvailable } from "../../tests/support/nats.ts";
-import { fmt, percentile, table } from "../stats.ts";
+import { argNumber, fmt, percentile, table } from "../stats.ts";
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!, process.argv[i + 1] ?? "");
-const MIGRATIONS = Number(args.get("--migrations") ?? 200);
-const ROUTER_COUNTS = (args.get("--routers") ?? "1,3,10").split(",").map(Number);
-const POLL_MS = Number(args.get("--poll-ms") ?? 250);
 const SECRET = "benchmark-secret-with-at-least-32-bytes!!";
 
-type Result = { mode: string; routers: number; samples: number[] };
+export type PropagationResult = { mode: "nats" | "polling"; routers: number; samples: number[]; pollMs: number };
+type Result = PropagationResult;
 
-async function measure(mode: "nats" | "polling", routerCount: number): Promise<Result> {
+async function measure(mode: "nats" | "polling", routerCount: number, migrations: number, pollMs: number): Promise<Result> {
   const db = await createTestDatabase();
   const dir = tempDir();
   const legacy = startUpstream("legacy");
@@ -35,7 +31,7 @@ async function measure(mode: "nats" | "polling", routerCount: number): Promise<R
       DATA_DIR: dir.path,
       AUTH_SECRET: SECRET,
       ROUTER_PIN_SECRET: SECRET,
-      ROUTE_POLL_MS: String(mode === "nats" ? 1000 : POLL_MS),
+      ROUTE_POLL_MS: String(mode === "nats" ? 1000 : pollMs),
       SSOMIG_NATS_PREFIX: `bench-${crypto.randomUUID().slice(0, 8)}`,
       API_PORT: "0",
       ROUTER_PORT: "0",
@@ -68,14 +64,14 @@ async function measure(mode: "nats" | "polling", routerCount: number): Promise<R
     // Every router serves the current route before the clock starts.
     await Promise.all(routerUrls.map((u) => serves(u, "legacy", performance.now() + 10_000)));
     const samples: number[] = [];
-    for (let i = 0; i < MIGRATIONS; i++) {
+    for (let i = 0; i < migrations; i++) {
       const provider = i % 2 === 0 ? "target" : "legacy";
       await post(`/v1/organizations/acme/${i % 2 === 0 ? "migrate" : "rollback"}`, { reason: `bench ${i}` });
       const answered = performance.now();
       const times = await Promise.all(routerUrls.map((u) => serves(u, provider, answered + 10_000)));
       samples.push(Math.max(...times) - answered);
     }
-    return { mode, routers: routerCount, samples };
+    return { mode, routers: routerCount, samples, pollMs: mode === "nats" ? 1000 : pollMs };
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
     legacy.stop();
@@ -85,20 +81,32 @@ async function measure(mode: "nats" | "polling", routerCount: number): Promise<R
   }
 }
 
-await natsAvailable();
-const results: Result[] = [];
-for (const mode of ["nats", "polling"] as const) {
-  for (const n of ROUTER_COUNTS) {
-    process.stderr.write(`measuring ${mode}, ${n} router(s), ${MIGRATIONS} migrations...\n`);
-    results.push(await measure(mode, n));
+export async function propagationBench(options: { migrations: number; routerCounts: number[]; pollMs: number; log: (line: string) => void }): Promise<PropagationResult[]> {
+  await natsAvailable();
+  const results: Result[] = [];
+  for (const mode of ["nats", "polling"] as const) {
+    for (const n of options.routerCounts) {
+      options.log(`propagation: ${mode}, ${n} router(s), ${options.migrations} migrations...`);
+      results.push(await measure(mode, n, options.migrations, options.pollMs));
+    }
   }
+  return results;
 }
-const target = (mode: string) => (mode === "nats" ? "p99 <= 20 ms" : `<= ${POLL_MS + 100} ms (poll + 100)`);
-const pass = (r: Result) => (r.mode === "nats" ? percentile(r.samples, 99) <= 20 : percentile(r.samples, 100) <= POLL_MS + 100);
-console.log(`\nPropagation: command API answer -> every router serves the new route (${MIGRATIONS} migrations each; ms)\n`);
-console.log(
-  table(
+
+export const propagationPasses = (r: PropagationResult) => (r.mode === "nats" ? percentile(r.samples, 99) <= 20 : percentile(r.samples, 100) <= r.pollMs + 100);
+
+export function propagationTable(results: PropagationResult[]): string {
+  const target = (r: PropagationResult) => (r.mode === "nats" ? "p99 <= 20 ms" : `max <= ${r.pollMs + 100} ms (poll + 100)`);
+  return table(
     ["mode", "routers", "p50", "p95", "p99", "max", "target", "result"],
-    results.map((r) => [r.mode === "nats" ? "NATS hints" : `polling ${POLL_MS} ms`, String(r.routers), fmt(percentile(r.samples, 50)), fmt(percentile(r.samples, 95)), fmt(percentile(r.samples, 99)), fmt(percentile(r.samples, 100)), target(r.mode), pass(r) ? "pass" : "MISS"]),
-  ),
-);
+    results.map((r) => [r.mode === "nats" ? "NATS hints" : `polling ${r.pollMs} ms`, String(r.routers), fmt(percentile(r.samples, 50)), fmt(percentile(r.samples, 95)), fmt(percentile(r.samples, 99)), fmt(percentile(r.samples, 100)), target(r), propagationPasses(r) ? "pass" : "MISS"]),
+  );
+}
+
+if (import.meta.main) {
+  const migrations = argNumber("--migrations", 200);
+  const routerCounts = (process.argv[process.argv.indexOf("--routers") + 1] && process.argv.includes("--routers") ? process.argv[process.argv.indexOf("--routers") + 1]! : "1,3,10").split(",").map(Number);
+  const results = await propagationBench({ migrations, routerCounts, pollMs: argNumber("--poll-ms", 250), log: (l) => console.error(l) });
+  console.log(`\nPropagation: command API answer -> every router serves the new route (${migrations} migrations each; ms)\n`);
+  console.log(propagationTable(results));
+}

@@ -2,3 +2,4 @@
 const body = "x".repeat(2048);
 const server = Bun.serve({ port: Number(process.env.PORT ?? 9555), hostname: "127.0.0.1", fetch: async (r) => (await r.arrayBuffer(), new Response(body, { headers: { "content-type": "text/plain" } })) });
 console.log(`upstream on :${server.port}`);
+export {};

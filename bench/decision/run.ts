@@ -1,0 +1,55 @@
+/**
+ * The routing decision alone, in process: a 10 KB SAMLResponse form post classified, decoded,
+ * parsed and looked up against a 100,000-organization table. Baseline in the same run: base64
+ * decoding of the same message (the floor any reader pays).
+ *
+ *   bun bench/decision/run.ts [--iterations 20000]
+ */
+import { classifyRequest, compilePathTables, type RoutableRequest } from "../../shared/routing/classify-request.ts";
+import { resolveOrganization, type RouteLookup } from "../../shared/routing/resolve-organization.ts";
+import { decodeBase64 } from "../../shared/saml/index.ts";
+import { SAMPLE_ISSUER, sampleSamlResponse } from "../saml-sample.ts";
+import { fmt, percentile, table, argNumber } from "../stats.ts";
+
+export type DecisionResult = { medianUs: number; p99Us: number; baselineMedianUs: number; bytes: number };
+
+function timeEach(iterations: number, fn: () => unknown | Promise<unknown>): Promise<number[]> {
+  return (async () => {
+    const samples: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const started = performance.now();
+      await fn();
+      samples.push((performance.now() - started) * 1000);
+    }
+    return samples;
+  })();
+}
+
+export async function decisionBench(iterations: number): Promise<DecisionResult> {
+  const { base64 } = sampleSamlResponse();
+  const body = `SAMLResponse=${encodeURIComponent(base64)}&RelayState=r`;
+  const issuers = new Map<string, string>();
+  for (let i = 0; i < 100_000; i++) issuers.set(`saml_issuer\u0000http://www.okta.com/exk${i}`, `org-${i}`);
+  issuers.set(`saml_issuer\u0000${SAMPLE_ISSUER}`, "acme");
+  const lookup: RouteLookup = {
+    providerOf: (id) => (id === "acme" || id.startsWith("org-") ? "target" : undefined),
+    organizationOf: (kind, value) => issuers.get(`${kind}\u0000${value}`),
+  };
+  const paths = compilePathTables(["cognito", "scalekit"]);
+  const decide = async () => {
+    const req: RoutableRequest = { method: "POST", path: "/saml2/idpresponse", query: new URLSearchParams(), form: new URLSearchParams(body), basicClientId: null };
+    const decision = await resolveOrganization(req, classifyRequest(req, paths), { lookup, pin: null, defaultProvider: "legacy" });
+    if (decision.organizationId !== "acme") throw new Error("the benchmark message did not resolve");
+  };
+  await timeEach(Math.min(2000, iterations), decide); // warm-up
+  await timeEach(Math.min(2000, iterations), () => decodeBase64(base64));
+  const baseline = await timeEach(iterations, () => decodeBase64(base64));
+  const samples = await timeEach(iterations, decide);
+  return { medianUs: percentile(samples, 50), p99Us: percentile(samples, 99), baselineMedianUs: percentile(baseline, 50), bytes: body.length };
+}
+
+if (import.meta.main) {
+  const iterations = argNumber("--iterations", 20_000);
+  const r = await decisionBench(iterations);
+  console.log(table(["measure", "median µs", "p99 µs"], [[`routing decision (${r.bytes} B form)`, fmt(r.medianUs), fmt(r.p99Us)], ["baseline: base64 decode only", fmt(r.baselineMedianUs), "-"]]));
+}
