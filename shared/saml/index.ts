@@ -9,4 +9,5 @@ export { inflateRawWithLimit } from "./inflate-raw-with-limit.ts";
 export { inspectSamlMessage } from "./inspect-saml-message.ts";
 export { MAX_ELEMENT_DEPTH } from "./refuse-deep-nesting.ts";
 export { readSamlMessage, type SamlMessageSummary } from "./read-saml-message.ts";
+export { scanSamlMessage } from "./scan-saml-message.ts";
 export { SAML_ASSERTION_NS, SAML_PROTOCOL_NS } from "./saml-namespaces.ts";
