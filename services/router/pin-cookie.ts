@@ -18,8 +18,10 @@ export type PinCookies = {
  * that starts on one router instance finishes through any other.
  */
 export function pinCookies(secret: string, options: { providers: readonly string[]; ttlSeconds?: number }): PinCookies {
-  const key = new TextEncoder().encode(secret);
-  if (key.length < 32) throw new ConfigError("ROUTER_PIN_SECRET", "must be at least 32 bytes");
+  const raw = new TextEncoder().encode(secret);
+  if (raw.length < 32) throw new ConfigError("ROUTER_PIN_SECRET", "must be at least 32 bytes");
+  // Imported once: handing jose raw bytes would import the key again on every request.
+  const key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
   const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   const known = new Set(options.providers);
   return {
@@ -27,14 +29,14 @@ export function pinCookies(secret: string, options: { providers: readonly string
       const jwt = await new SignJWT({ o: pin.organizationId, p: pin.provider })
         .setProtectedHeader({ alg: "HS256" })
         .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
-        .sign(key);
+        .sign(await key);
       return `${PIN_COOKIE}=${jwt}; Path=/; Max-Age=${ttl}; SameSite=None; Secure; HttpOnly`;
     },
     async read(cookieHeader) {
       const value = cookieValue(cookieHeader, PIN_COOKIE);
       if (!value) return null;
       try {
-        const { payload } = await jwtVerify(value, key, { algorithms: ["HS256"] });
+        const { payload } = await jwtVerify(value, await key, { algorithms: ["HS256"] });
         const provider = payload.p;
         const organizationId = payload.o;
         if (typeof provider !== "string" || !known.has(provider)) return null;
