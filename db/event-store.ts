@@ -2,7 +2,7 @@ import { CodedError, VersionConflict } from "../shared/errors.ts";
 import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type OrganizationEvent, type RecordedEvent } from "../shared/events.ts";
 import { fold, type OrganizationState } from "../shared/organization.ts";
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from "./event-rows.ts";
-import { listOrganizations, readOrganization, writeOrganization, type OrganizationFilter, type OrganizationView } from "./projection.ts";
+import { identifiersChange, listOrganizations, readOrganization, UPSERT_ORGANIZATION, writeIdentifiers, type OrganizationFilter, type OrganizationView } from "./projection.ts";
 import { replayProjection, type ReplayReport } from "./replay.ts";
 import type { Database, Sql } from "./sql.ts";
 import { migrate } from "./migrate.ts";
@@ -64,7 +64,7 @@ export async function openEventStore(db: Database): Promise<EventStore> {
   return {
     kind: db.kind,
     readStream: (streamId, upTo) => readStream(db, streamId, upTo),
-    append: (request) => db.transaction((tx) => append(tx, request)),
+    append: (request) => append(db, request),
     findIdempotencyKey: async (key) => {
       const rows = await db.query<IdempotencyRecord>("SELECT fingerprint, status, body FROM idempotency_keys WHERE key = $1", [key]);
       return rows[0] ?? null;
@@ -89,38 +89,50 @@ async function readStream(sql: Sql, streamId: string, upTo?: PointInTime): Promi
 }
 
 /**
- * One short transaction: advance the stream row from the expected version (zero rows: someone
- * else appended first), insert the events, write the projection, remember the idempotency key.
+ * Advance the stream row from the expected version (zero rows: someone else appended first),
+ * insert the events and upsert the organization's projection row, all in one statement. When
+ * identifiers change or an idempotency key is kept, that statement and those writes share one
+ * transaction; otherwise the statement alone is the transaction (one round trip).
  */
-async function append(tx: Sql, request: AppendRequest): Promise<AppendResult> {
+async function append(db: Sql, request: AppendRequest): Promise<AppendResult> {
+  const state = fold(request.events, request.before);
+  const extraWrites = request.idempotency !== undefined || identifiersChange(request.before, state);
+  return extraWrites ? db.transaction((tx) => appendWith(tx, request, state)) : appendWith(db, request, state);
+}
+
+async function appendWith(sql: Sql, request: AppendRequest, state: OrganizationState): Promise<AppendResult> {
   const { streamId, expectedVersion, events } = request;
   const version = expectedVersion + events.length;
-  const advanced =
-    expectedVersion === 0
-      ? await tx.query("INSERT INTO streams (stream_id, version) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING version", [streamId, version])
-      : await tx.query("UPDATE streams SET version = $3 WHERE stream_id = $1 AND version = $2 RETURNING version", [streamId, expectedVersion, version]);
-  if (advanced.length === 0) {
-    const current = await tx.query<{ version: number }>("SELECT version FROM streams WHERE stream_id = $1", [streamId]);
+  const metadata = { ...request.metadata, schemaVersion: EVENT_SCHEMA_VERSION };
+  const organization = state.status === "registered" ? state : null;
+  // jsonb parameters are passed as values, never pre-serialized strings: drivers serialize them once.
+  const rows = await sql.query<EventRow>(
+    `WITH advanced AS (
+       ${expectedVersion === 0 ? "INSERT INTO streams (stream_id, version) VALUES ($1, $3) ON CONFLICT DO NOTHING RETURNING version" : "UPDATE streams SET version = $3 WHERE stream_id = $1 AND version = $2 RETURNING version"}
+     ), inserted AS (
+       INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
+       SELECT $1, $2::int + n::int, gen_random_uuid(), e.event->>'type', e.event->'data', $5::jsonb
+         FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(event, n)
+        WHERE EXISTS (SELECT 1 FROM advanced)
+       RETURNING ${EVENT_COLUMNS}
+     ), projected AS (
+       ${UPSERT_ORGANIZATION}
+     )
+     SELECT * FROM inserted`,
+    [streamId, expectedVersion, version, events, metadata, organization?.id ?? null, organization?.name ?? null, organization?.provider ?? null, organization?.rollbackTo ?? null],
+  );
+  if (rows.length === 0) {
+    const current = await sql.query<{ version: number }>("SELECT version FROM streams WHERE stream_id = $1", [streamId]);
     throw new VersionConflict(streamId, expectedVersion, current[0]?.version ?? null);
   }
-  const metadata = { ...request.metadata, schemaVersion: EVENT_SCHEMA_VERSION };
-  // jsonb parameters are passed as values, never pre-serialized strings: drivers serialize them once.
-  const rows = await tx.query<EventRow>(
-    `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
-     SELECT $1, $2::int + n::int, gen_random_uuid(), e.event->>'type', e.event->'data', $4::jsonb
-       FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(event, n)
-     RETURNING ${EVENT_COLUMNS}`,
-    [streamId, expectedVersion, events, metadata],
-  );
   const recorded = rows.map(toRecordedEvent).sort((a, b) => a.streamVersion - b.streamVersion);
   const position = recorded.at(-1)!.position;
-  const state = fold(events, request.before);
-  if (state.status === "registered") await writeOrganization(tx, request.before, state, { version, position });
+  if (organization) await writeIdentifiers(sql, request.before, organization);
   const result: AppendResult = { version, position, events: recorded, state };
   if (request.idempotency) {
     const { key, fingerprint, answer } = request.idempotency;
     const stored = answer(result);
-    const kept = await tx.query(
+    const kept = await sql.query(
       "INSERT INTO idempotency_keys (key, fingerprint, status, body) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING RETURNING key",
       [key, fingerprint, stored.status, stored.body],
     );

@@ -35,28 +35,39 @@ const SELECT_ORGANIZATION = `
     FROM organizations o`;
 
 /**
- * Writes the organization's new state inside the append transaction. Identifiers are diffed
- * against the state before, and inserted with ON CONFLICT DO NOTHING: a row that did not go in
- * belongs to another organization (the primary key spans all streams), so the append fails.
+ * The projection row, written by the append statement itself (a CTE over `inserted`): same
+ * transaction as the events, position of the last event, transaction id of the append.
+ * Parameters $6-$9: id, name, provider, rollback_to; version is $3.
  */
-export async function writeOrganization(
-  tx: Sql,
-  before: OrganizationState,
-  after: RegisteredOrganization,
-  at: { version: number; position: number },
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO organizations (id, name, provider, version, position, transaction_id, rollback_to, updated_at)
-     VALUES ($1, $2, $3, $4, $5, pg_current_xact_id(), $6::jsonb, now())
-     ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider = excluded.provider, version = excluded.version,
-       position = excluded.position, transaction_id = excluded.transaction_id, rollback_to = excluded.rollback_to,
-       updated_at = excluded.updated_at`,
-    [after.id, after.name, after.provider, at.version, at.position, after.rollbackTo],
-  );
-  const had = new Set(before.status === "registered" ? before.identifiers.map(identifierKey) : []);
-  const has = new Set(after.identifiers.map(identifierKey));
-  const removed = before.status === "registered" ? before.identifiers.filter((i) => !has.has(identifierKey(i))) : [];
-  const added = after.identifiers.filter((i) => !had.has(identifierKey(i)));
+export const UPSERT_ORGANIZATION = `
+  INSERT INTO organizations (id, name, provider, version, position, transaction_id, rollback_to, updated_at)
+  SELECT $6::text, $7::text, $8::text, $3::int, (SELECT max(position) FROM inserted), pg_current_xact_id(), $9::jsonb, now()
+   WHERE $6::text IS NOT NULL AND EXISTS (SELECT 1 FROM inserted)
+  ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider = excluded.provider, version = excluded.version,
+    position = excluded.position, transaction_id = excluded.transaction_id, rollback_to = excluded.rollback_to,
+    updated_at = excluded.updated_at
+  RETURNING 1`;
+
+function identifierDiff(before: OrganizationState, after: OrganizationState): { added: Identifier[]; removed: Identifier[] } {
+  const old = before.status === "registered" ? before.identifiers : [];
+  const now = after.status === "registered" ? after.identifiers : [];
+  const had = new Set(old.map(identifierKey));
+  const has = new Set(now.map(identifierKey));
+  return { added: now.filter((i) => !had.has(identifierKey(i))), removed: old.filter((i) => !has.has(identifierKey(i))) };
+}
+
+export const identifiersChange = (before: OrganizationState, after: OrganizationState): boolean => {
+  const { added, removed } = identifierDiff(before, after);
+  return added.length > 0 || removed.length > 0;
+};
+
+/**
+ * Writes the identifiers that changed, inside the append transaction. Inserts use ON CONFLICT DO
+ * NOTHING: a row that did not go in belongs to another organization (the primary key spans all
+ * streams), so the append fails with identifier_taken and the transaction rolls back.
+ */
+export async function writeIdentifiers(tx: Sql, before: OrganizationState, after: RegisteredOrganization): Promise<void> {
+  const { added, removed } = identifierDiff(before, after);
   for (const identifier of removed) {
     await tx.query("DELETE FROM identifiers WHERE kind = $1 AND value = $2 AND organization_id = $3", [identifier.kind, identifier.value, after.id]);
   }
