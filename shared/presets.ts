@@ -13,6 +13,8 @@ export type PresetShape = {
   /** Where the customer's OIDC IdP sends the browser back to the provider. */
   oidcCallback: string[];
   samlLogout: string[];
+  /** OIDC userinfo: a bearer token only, no organization. */
+  userinfo: string[];
   /** Discovery and SAML metadata documents. */
   metadata: string[];
   /** The provider's own JWKS path; null when its tokens are not verified against the auth domain. */
@@ -26,6 +28,7 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     samlAcs: ["/login/callback"],
     oidcCallback: ["/login/callback"],
     samlLogout: ["/logout"],
+    userinfo: ["/userinfo"],
     metadata: ["/samlp/metadata", "/.well-known/openid-configuration"],
     jwks: "/.well-known/jwks.json",
   },
@@ -35,6 +38,7 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     samlAcs: ["/saml2/idpresponse"],
     oidcCallback: ["/oauth2/idpresponse"],
     samlLogout: ["/saml2/logout"],
+    userinfo: ["/oauth2/userInfo"],
     metadata: ["/.well-known/openid-configuration"],
     jwks: "/.well-known/jwks.json",
   },
@@ -44,6 +48,7 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     samlAcs: ["/__/auth/handler"],
     oidcCallback: ["/__/auth/handler"],
     samlLogout: [],
+    userinfo: [],
     metadata: [],
     jwks: null,
   },
@@ -53,6 +58,7 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     samlAcs: ["/sso/saml/acs/:connection"],
     oidcCallback: ["/sso/oidc/callback/:connection"],
     samlLogout: ["/sso/saml/slo/:connection"],
+    userinfo: [],
     metadata: ["/sso/saml/metadata/:connection"],
     jwks: null,
   },
@@ -62,6 +68,7 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     samlAcs: ["/sso/v1/saml/:connection/callback"],
     oidcCallback: ["/sso/v1/oidc/:connection/callback"],
     samlLogout: ["/sso/v1/saml/:connection/logout"],
+    userinfo: ["/userinfo"],
     metadata: ["/.well-known/openid-configuration", "/sso/v1/saml/:connection/metadata"],
     jwks: "/keys",
   },
@@ -71,6 +78,7 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     samlAcs: ["/sso/saml2/:connection"],
     oidcCallback: ["/oauth2/v1/authorize/callback"],
     samlLogout: [],
+    userinfo: ["/oauth2/v1/userinfo", "/oauth2/default/v1/userinfo"],
     metadata: ["/.well-known/openid-configuration", "/oauth2/default/.well-known/openid-configuration"],
     jwks: "/oauth2/v1/keys",
   },
@@ -80,6 +88,7 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     samlAcs: [],
     oidcCallback: ["/callback"],
     samlLogout: [],
+    userinfo: ["/userinfo", "/me"],
     metadata: ["/.well-known/openid-configuration"],
     jwks: "/.well-known/jwks.json",
   },

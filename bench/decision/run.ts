@@ -38,7 +38,7 @@ export async function decisionBench(iterations: number): Promise<DecisionResult>
   const paths = compilePathTables(["cognito", "scalekit"]);
   const decide = async () => {
     const req: RoutableRequest = { method: "POST", path: "/saml2/idpresponse", query: new URLSearchParams(), form: new URLSearchParams(body), basicClientId: null };
-    const decision = await resolveOrganization(req, classifyRequest(req, paths), { lookup, pin: null, defaultProvider: "legacy" });
+    const decision = await resolveOrganization(req, classifyRequest(req, paths), { lookup, readPin: async () => null, defaultProvider: "legacy" });
     if (decision.organizationId !== "acme") throw new Error("the benchmark message did not resolve");
   };
   await timeEach(Math.min(2000, iterations), decide); // warm-up

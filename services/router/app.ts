@@ -10,7 +10,7 @@ import type { MergedJwks } from "./merged-jwks.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import type { PinCookies } from "./pin-cookie.ts";
 import { readRequest, type ReceivedRequest } from "./read-request.ts";
-import { forwardTokenRequest } from "./token-routing.ts";
+import { forwardByCredential } from "./credential-routing.ts";
 
 export type RouterDeps = {
   config: Config;
@@ -52,10 +52,10 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
         status = 200;
         return c.json(await deps.jwks.keys(), 200, { "cache-control": "public, max-age=300" });
       }
-      const pin = await deps.pins.read(c.req.header("cookie") ?? null);
+      const cookie = c.req.header("cookie") ?? null;
       decision = await resolveOrganization(req, classification, {
         lookup: deps.routes,
-        pin,
+        readPin: () => deps.pins.read(cookie),
         defaultProvider,
         ...(deps.maxSamlBytes ? { maxSamlBytes: deps.maxSamlBytes } : {}),
       });
@@ -90,8 +90,8 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
   async function send(kind: RequestKind, decision: RouteDecision, provider: ProviderConfig, req: ReceivedRequest, raw: Request, clientIp: string | null): Promise<Response> {
     const outgoing = { method: req.method, target: req.target, headers: raw.headers, body: req.body, clientIp };
     const started = performance.now();
-    if (kind === "token") {
-      const { response, provider: answered } = await forwardTokenRequest(decision, outgoing, req.form, config.providers, deps.forward);
+    if (kind === "token" || kind === "userinfo") {
+      const { response, provider: answered } = await forwardByCredential(kind, decision, outgoing, req.form, config.providers, deps.forward);
       deps.metrics.upstreamLatency(answered.id, (performance.now() - started) / 1000);
       if (answered.id !== decision.provider) decision.provider = answered.id;
       return response;

@@ -9,6 +9,7 @@ export type RequestKind =
   | "saml_logout"
   | "oidc_callback"
   | "token"
+  | "userinfo"
   | "discovery"
   | "jwks"
   | "metadata"
@@ -32,7 +33,7 @@ export type Classification = {
   saml: { value: string; binding: "post" | "redirect" } | null;
 };
 
-export type PathTables = Record<"authorize" | "token" | "samlAcs" | "oidcCallback" | "samlLogout" | "metadata", PathMatcher>;
+export type PathTables = Record<"authorize" | "token" | "userinfo" | "samlAcs" | "oidcCallback" | "samlLogout" | "metadata", PathMatcher>;
 
 /** Compiles the union of the configured providers' URL shapes once, at start-up. */
 export function compilePathTables(presets: Iterable<Preset>): PathTables {
@@ -41,6 +42,7 @@ export function compilePathTables(presets: Iterable<Preset>): PathTables {
   return {
     authorize: all("authorize"),
     token: all("token"),
+    userinfo: all("userinfo"),
     samlAcs: all("samlAcs"),
     oidcCallback: all("oidcCallback"),
     samlLogout: all("samlLogout"),
@@ -72,6 +74,7 @@ export function classifyRequest(req: RoutableRequest, paths: PathTables): Classi
   if (req.path.endsWith("/.well-known/openid-configuration")) return { kind: "discovery", pathConnection: null, saml: null };
   const table: [RequestKind, PathMatcher][] = [
     ["token", paths.token],
+    ["userinfo", paths.userinfo],
     ["authorize", paths.authorize],
     ["oidc_callback", paths.oidcCallback],
     ["saml_logout", paths.samlLogout],

@@ -33,7 +33,8 @@ export type RouteDecision = {
   saml: SamlMessageSummary | null;
 };
 
-export type ResolveOptions = { lookup: RouteLookup; pin: Pin | null; defaultProvider: string; maxSamlBytes?: number };
+/** `readPin` is called only for requests a pin may decide (it verifies a signature). */
+export type ResolveOptions = { lookup: RouteLookup; readPin: () => Promise<Pin | null>; defaultProvider: string; maxSamlBytes?: number };
 
 type Candidate = { signal: SignalName; kind: IdentifierKind | "organization"; value: string };
 
@@ -43,8 +44,9 @@ type Candidate = { signal: SignalName; kind: IdentifierKind | "organization"; va
  * provider before the route table, so a flow finishes where it started.
  */
 export async function resolveOrganization(req: RoutableRequest, classification: Classification, options: ResolveOptions): Promise<RouteDecision> {
-  const { lookup, pin } = options;
+  const { lookup } = options;
   const saml = classification.saml ? await readSaml(classification.saml, options.maxSamlBytes) : null;
+  const pin = pinMayDecide(classification, saml) ? await options.readPin() : null;
   for (const candidate of candidates(req, classification, saml)) {
     const organizationId = candidate.kind === "organization" ? candidate.value : lookup.organizationOf(candidate.kind, candidate.value);
     if (organizationId === undefined) continue;
@@ -55,6 +57,18 @@ export async function resolveOrganization(req: RoutableRequest, classification: 
   }
   if (pin !== null) return { organizationId: pin.organizationId, provider: pin.provider, signal: "pin", pinned: true, saml };
   return { organizationId: null, provider: options.defaultProvider, signal: "default", pinned: false, saml };
+}
+
+/**
+ * A pin belongs to a flow in flight. The start of a flow (an authorize request, an AuthnRequest)
+ * begins a new one and is routed by the table, and an IdP-initiated Response (one that answers
+ * no AuthnRequest) belongs to no flow: an earlier login's pin must not keep either on the old
+ * provider after a migration or a rollback.
+ */
+function pinMayDecide(classification: Classification, saml: SamlMessageSummary | null): boolean {
+  if (classification.kind === "authorize") return false;
+  if (saml?.type === "AuthnRequest") return false;
+  return !(saml?.type === "Response" && saml.inResponseTo === null);
 }
 
 async function readSaml(message: { value: string; binding: "post" | "redirect" }, maxBytes: number | undefined): Promise<SamlMessageSummary> {

@@ -129,7 +129,8 @@ describe("a flow finishes where it started", () => {
     const start = await echo(undefined, "/authorize?login_hint=jane@acme.com");
     expect(start.provider).toBe("legacy");
     await h.migrate("acme");
-    const xml = readFileSync(OKTA_FIXTURE, "utf8");
+    // The Response of an SP-initiated flow answers its AuthnRequest.
+    const xml = readFileSync(OKTA_FIXTURE, "utf8").replace("<saml2p:Response ", '<saml2p:Response InResponseTo="_authn-1" ');
     const pinned = await echo(undefined, "/saml2/idpresponse", { ...form({ SAMLResponse: btoa(xml) }), headers: { "content-type": "application/x-www-form-urlencoded", cookie: `other=1; ${pinFrom(start.setCookie)}` } });
     expect(pinned.provider).toBe("legacy");
     expect(pinned.headers.cookie).toBe("other=1");
@@ -149,6 +150,18 @@ describe("a flow finishes where it started", () => {
     expect(lastLog()).toMatchObject({ signal: "pin", organization: "acme", pinned: true });
     expect((await echo(other.app, "/callback?code=c&state=s")).provider).toBe("legacy");
     expect(lastLog()).toMatchObject({ signal: "default" });
+    await h.rollBack("acme");
+  });
+
+  test("a new login (authorize) or an IdP-initiated response is routed by the table, not by an earlier pin", async () => {
+    const start = await echo(undefined, "/authorize?login_hint=jane@acme.com");
+    await h.migrate("acme");
+    const cookie = { cookie: pinFrom(start.setCookie) };
+    expect((await echo(undefined, "/authorize?login_hint=jane@acme.com", { headers: cookie })).provider).toBe("target");
+    const unsolicited = readFileSync(OKTA_FIXTURE, "utf8");
+    const idpInitiated = await echo(undefined, "/saml2/idpresponse", { ...form({ SAMLResponse: btoa(unsolicited) }), headers: { "content-type": "application/x-www-form-urlencoded", ...cookie } });
+    expect(idpInitiated.provider).toBe("target");
+    expect(lastLog()).toMatchObject({ signal: "saml_issuer", pinned: false });
     await h.rollBack("acme");
   });
 
