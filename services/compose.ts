@@ -43,7 +43,7 @@ export async function composeCommands(options: { config: Config; db: Database; d
  * Builds the router and its admin app. The route table is loaded before this returns, so the
  * router never answers from an empty table. The pin secret must be the same on every router.
  */
-export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log; bus: Bus; pollMs: number }) {
+export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log; bus: Bus; pollMs: number; accessLog?: boolean }) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
   const source = routeSource(options.db);
   const routes = new RouteTable(source);
@@ -59,6 +59,7 @@ export async function composeRouter(options: { config: Config; db: Database; pin
     jwks: mergedJwks(options.config.providers, fetch),
     metrics,
     log: options.log,
+    accessLog: options.accessLog ?? true,
   });
   return { app, admin: createAdminApp({ routes, metrics, follower }), routes, follower };
 }

@@ -5,7 +5,7 @@ import { composeCommands, composeRouter } from "./compose.ts";
 import { demoUpstream } from "./demo-upstreams/app.ts";
 import { jsonLog } from "./http/log.ts";
 import { serve, type Server } from "./runtime/serve.ts";
-import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit } from "./settings.ts";
+import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit, accessLogFrom } from "./settings.ts";
 import { openBus } from "./bus/open-bus.ts";
 
 // The embedded default (`npm start`): command API, router and, without SSOMIG_CONFIG, two demo
@@ -18,7 +18,7 @@ await startOrExit(async () => {
   const pinSecret = env("ROUTER_PIN_SECRET") ?? (await devSecret(dir, "pin.secret"));
   const natsUrl = env("NATS_URL");
   const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate", log: jsonLog, ...(natsUrl ? { natsUrl } : {}) });
-  const router = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs: positiveIntFrom("ROUTE_POLL_MS", 1000) });
+  const router = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs: positiveIntFrom("ROUTE_POLL_MS", 1000), accessLog: accessLogFrom() });
   const commands = await composeCommands({ config, db, dataDir: dir, log: jsonLog, bus });
   const servers: Server[] = [];
   if (env("SSOMIG_CONFIG") === undefined) {

@@ -64,3 +64,10 @@ export const natsPrefix = (): string => {
   if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) throw new ConfigError("SSOMIG_NATS_PREFIX", "must be NATS subject tokens (letters, digits, _ or -, separated by dots)");
   return prefix;
 };
+
+/** ROUTER_ACCESS_LOG: "on" (default) or "off". */
+export function accessLogFrom(): boolean {
+  const value = env("ROUTER_ACCESS_LOG") ?? "on";
+  if (value !== "on" && value !== "off") throw new ConfigError("ROUTER_ACCESS_LOG", `must be on or off, got ${value}`);
+  return value === "on";
+}

@@ -1,7 +1,8 @@
 /**
  * Proxy throughput and latency: the same request mix (authorize GETs, 10 KB SAML POSTs, token
- * POSTs) straight to the upstream, through nginx proxy_pass, and through the router on Bun, Deno
- * and Node, alternating contenders round by round; medians over the rounds. Load from wrk (one
+ * POSTs) straight to the upstream, through nginx proxy_pass, through a bare Bun fetch proxy (the
+ * ceiling for a Bun-based proxy: no routing at all), and through the router on Bun, Deno and
+ * Node, alternating contenders round by round; medians over the rounds. Load from wrk (one
  * thread), which is not the thing measured.
  *
  *   bun bench/proxy/run.ts [--rounds 3] [--seconds 4]
@@ -58,11 +59,17 @@ export async function proxyBench(options: { rounds: number; seconds: number; log
       stops.push(() => nginx.stop());
       contenders.push({ name: "nginx proxy_pass", url: `http://127.0.0.1:${nginxPort}` });
     } else notes.push("nginx is not installed (Debian: apt-get install nginx-light): no nginx figures, no ratios");
-    for (const runtime of ["bun", "deno", "node"] as Runtime[]) {
-      const env = { DATABASE_URL: db.url, SSOMIG_CONFIG: configFile, ROUTER_PIN_SECRET: "bench-pin-secret-with-at-least-32-bytes!", ROUTER_PORT: "0", ROUTER_ADMIN_PORT: "0", ROUTE_POLL_MS: "60000", DATA_DIR: dir.path };
+    const bare = await startService("bench/proxy/bare-proxy.ts", { PORT: "0", UPSTREAM: `http://127.0.0.1:${upstreamPort}` });
+    processes.push(bare);
+    contenders.push({ name: "bare Bun fetch proxy", url: `http://127.0.0.1:${bare.ports[0]}` });
+    // nginx runs with access_log off, so the routers run with ROUTER_ACCESS_LOG=off; one more Bun
+    // router with its per-request log line on shows what that line costs.
+    const routers: [string, Runtime, "on" | "off"][] = [["ssomigrate on bun", "bun", "off"], ["ssomigrate on deno", "deno", "off"], ["ssomigrate on node", "node", "off"], ["ssomigrate bun, access log", "bun", "on"]];
+    for (const [name, runtime, accessLog] of routers) {
+      const env = { DATABASE_URL: db.url, SSOMIG_CONFIG: configFile, ROUTER_PIN_SECRET: "bench-pin-secret-with-at-least-32-bytes!", ROUTER_PORT: "0", ROUTER_ADMIN_PORT: "0", ROUTE_POLL_MS: "60000", DATA_DIR: dir.path, ROUTER_ACCESS_LOG: accessLog };
       const router = await startService("services/router/main.ts", env, 60_000, runtime);
       processes.push(router);
-      contenders.push({ name: `ssomigrate on ${runtime}`, url: `http://127.0.0.1:${router.ports[0]}` });
+      contenders.push({ name, url: `http://127.0.0.1:${router.ports[0]}` });
     }
 
     const samples = new Map<string, { load: WrkResult[]; idle: WrkResult[] }>(contenders.map((c) => [c.name, { load: [], idle: [] }]));

@@ -20,6 +20,8 @@ export type RouterDeps = {
   jwks: MergedJwks;
   metrics: RouterMetrics;
   log: Log;
+  /** One structured line per request (default). Off when the load balancer keeps access logs. */
+  accessLog?: boolean;
   maxBodyBytes?: number;
   maxSamlBytes?: number;
 };
@@ -71,7 +73,7 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
     } finally {
       const provider = decision?.provider ?? "none";
       deps.metrics.request({ provider, signal: decision?.signal ?? "none", status });
-      deps.log({
+      if (deps.accessLog !== false || status >= 500) deps.log({
         msg: "route",
         requestId: c.get("requestId"),
         method: c.req.method,

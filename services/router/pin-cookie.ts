@@ -1,4 +1,5 @@
-import { jwtVerify, SignJWT } from "jose";
+import { Buffer } from "node:buffer";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { ConfigError } from "../../shared/errors.ts";
 import type { Pin } from "../../shared/routing/resolve-organization.ts";
 
@@ -13,35 +14,44 @@ export type PinCookies = {
   read(cookieHeader: string | null): Promise<Pin | null>;
 };
 
+const HEADER = Buffer.from(JSON.stringify({ alg: "HS256" })).toString("base64url");
+
 /**
- * The pin is a short-lived HS256 JWT signed with a secret every router shares, so a login
- * that starts on one router instance finishes through any other.
+ * The pin is a short-lived HS256 JWT signed with a secret every router shares, so a login that
+ * starts on one router instance finishes through any other. It is a standard compact JWS (jose
+ * verifies it, and tokens jose signs are read here; the tests check both ways), but the HMAC is
+ * computed with node:crypto, which every supported runtime has: through WebCrypto, signing cost
+ * about 85 µs per authorize request in Bun, against about 1 µs here.
  */
-export function pinCookies(secret: string, options: { providers: readonly string[]; ttlSeconds?: number }): PinCookies {
-  const raw = new TextEncoder().encode(secret);
-  if (raw.length < 32) throw new ConfigError("ROUTER_PIN_SECRET", "must be at least 32 bytes");
-  // Imported once: handing jose raw bytes would import the key again on every request.
-  const key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+export function pinCookies(secret: string, options: { providers: readonly string[]; ttlSeconds?: number; now?: () => number }): PinCookies {
+  const key = Buffer.from(secret, "utf8");
+  if (key.length < 32) throw new ConfigError("ROUTER_PIN_SECRET", "must be at least 32 bytes");
   const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const known = new Set(options.providers);
+  const mac = (signingInput: string) => createHmac("sha256", key).update(signingInput).digest();
   return {
     async issue(pin) {
-      const jwt = await new SignJWT({ o: pin.organizationId, p: pin.provider })
-        .setProtectedHeader({ alg: "HS256" })
-        .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
-        .sign(await key);
+      const payload = Buffer.from(JSON.stringify({ o: pin.organizationId, p: pin.provider, exp: now() + ttl })).toString("base64url");
+      const jwt = `${HEADER}.${payload}.${mac(`${HEADER}.${payload}`).toString("base64url")}`;
       return `${PIN_COOKIE}=${jwt}; Path=/; Max-Age=${ttl}; SameSite=None; Secure; HttpOnly`;
     },
     async read(cookieHeader) {
       const value = cookieValue(cookieHeader, PIN_COOKIE);
-      if (!value) return null;
+      const parts = value?.split(".");
+      if (!parts || parts.length !== 3) return null;
+      const [header, payload, signature] = parts as [string, string, string];
+      const expected = mac(`${header}.${payload}`);
+      const given = Buffer.from(signature, "base64url");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
       try {
-        const { payload } = await jwtVerify(value, await key, { algorithms: ["HS256"] });
-        const provider = payload.p;
-        const organizationId = payload.o;
-        if (typeof provider !== "string" || !known.has(provider)) return null;
-        if (organizationId !== null && typeof organizationId !== "string") return null;
-        return { organizationId, provider };
+        const { alg, crit } = JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as { alg?: unknown; crit?: unknown };
+        const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { o?: unknown; p?: unknown; exp?: unknown };
+        if (alg !== "HS256" || crit !== undefined) return null;
+        if (typeof claims.exp !== "number" || claims.exp <= now()) return null;
+        if (typeof claims.p !== "string" || !known.has(claims.p)) return null;
+        if (claims.o !== null && typeof claims.o !== "string") return null;
+        return { organizationId: claims.o, provider: claims.p };
       } catch {
         return null;
       }

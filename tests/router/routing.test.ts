@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { SignJWT } from "jose";
+import { jwtVerify, SignJWT } from "jose";
 import { PIN_COOKIE } from "../../services/router/pin-cookie.ts";
 import { routerHarness, type Echo, type RouterHarness, form, PIN_SECRET } from "../support/router.ts";
 
@@ -170,6 +170,17 @@ describe("a flow finishes where it started", () => {
     const r = await echo(undefined, "/authorize?login_hint=bob@globex.com", { headers: { cookie: pinFrom(start.setCookie) } });
     expect(r.provider).toBe("target");
     expect(lastLog()).toMatchObject({ organization: "globex", pinned: false });
+  });
+
+  test("the pin is a standard HS256 JWT: jose verifies the router's, and the router reads jose's", async () => {
+    const key = new TextEncoder().encode(PIN_SECRET);
+    const start = await echo(undefined, "/authorize?login_hint=jane@acme.com");
+    const { payload } = await jwtVerify(pinFrom(start.setCookie).split("=")[1]!, key, { algorithms: ["HS256"] });
+    expect(payload).toMatchObject({ o: "acme", p: "legacy", exp: expect.any(Number) });
+    const joseSigned = await new SignJWT({ o: "acme", p: "target" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("5m").sign(key);
+    const r = await echo(undefined, "/callback?code=c", { headers: { cookie: `${PIN_COOKIE}=${joseSigned}` } });
+    expect(r.provider).toBe("target");
+    expect(lastLog()).toMatchObject({ signal: "pin", pinned: true });
   });
 
   test("forged, expired and unknown-provider pins are ignored", async () => {

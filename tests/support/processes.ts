@@ -48,6 +48,7 @@ export async function startService(script: string, env: Record<string, string>, 
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
         output.push(line);
+        if (output.length > 200) output.shift(); // the last lines are what a failure report needs
         if (/^ssomigrate\b.*\bon :\d+/.test(line)) started([...line.matchAll(/:(\d+)\b/g)].map((m) => Number(m[1])));
       }
     }
