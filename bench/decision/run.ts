@@ -7,6 +7,7 @@
  */
 import { classifyRequest, compilePathTables, type RoutableRequest } from "../../shared/routing/classify-request.ts";
 import { resolveOrganization, type RouteLookup } from "../../shared/routing/resolve-organization.ts";
+import { formFields } from "../../shared/routing/form-fields.ts";
 import { decodeBase64 } from "../../shared/saml/index.ts";
 import { SAMPLE_ISSUER, sampleSamlResponse } from "../saml-sample.ts";
 import { fmt, percentile, table, argNumber } from "../stats.ts";
@@ -37,7 +38,7 @@ export async function decisionBench(iterations: number): Promise<DecisionResult>
   };
   const paths = compilePathTables(["cognito", "scalekit"]);
   const decide = async () => {
-    const req: RoutableRequest = { method: "POST", path: "/saml2/idpresponse", query: new URLSearchParams(), form: new URLSearchParams(body), basicClientId: null };
+    const req: RoutableRequest = { method: "POST", path: "/saml2/idpresponse", query: new URLSearchParams(), form: formFields(body), basicClientId: null };
     const decision = await resolveOrganization(req, classifyRequest(req, paths), { lookup, readPin: async () => null, defaultProvider: "legacy" });
     if (decision.organizationId !== "acme") throw new Error("the benchmark message did not resolve");
   };

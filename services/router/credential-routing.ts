@@ -1,6 +1,7 @@
 import type { ProviderConfig } from "../../shared/config.ts";
 import type { RouteDecision } from "../../shared/routing/resolve-organization.ts";
 import type { Forwarder, OutgoingRequest } from "./forward.ts";
+import type { Fields } from "../../shared/routing/form-fields.ts";
 
 /**
  * Requests that carry nothing but a credential a provider issued: a code exchange or refresh at
@@ -22,7 +23,7 @@ export async function forwardByCredential(
   kind: CredentialKind,
   decision: RouteDecision,
   request: OutgoingRequest,
-  form: URLSearchParams | null,
+  form: Fields | null,
   providers: readonly ProviderConfig[],
   forward: Forwarder,
 ): Promise<{ response: Response; provider: ProviderConfig }> {
@@ -38,7 +39,7 @@ export async function forwardByCredential(
 }
 
 /** `client_credentials`, or any request whose signals name an organization, goes to that organization's provider. */
-function carriesOnlyACredential(kind: CredentialKind, decision: RouteDecision, form: URLSearchParams | null): boolean {
+function carriesOnlyACredential(kind: CredentialKind, decision: RouteDecision, form: Fields | null): boolean {
   if (decision.organizationId !== null) return false;
   if (kind === "userinfo") return true;
   const grant = form?.get("grant_type");

@@ -1,5 +1,6 @@
 import { CodedError } from "../../shared/errors.ts";
 import type { RoutableRequest } from "../../shared/routing/classify-request.ts";
+import { formFields } from "../../shared/routing/form-fields.ts";
 
 export type ReceivedRequest = RoutableRequest & {
   /** Path and query exactly as received. */
@@ -21,7 +22,7 @@ export async function readRequest(request: Request, maxBodyBytes: number): Promi
   const query = new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1));
   const body = request.body ? await readBounded(request, maxBodyBytes) : null;
   const type = request.headers.get("content-type") ?? "";
-  const form = body && type.toLowerCase().startsWith(FORM) ? new URLSearchParams(new TextDecoder().decode(body)) : null;
+  const form = body && type.toLowerCase().startsWith(FORM) ? formFields(new TextDecoder().decode(body)) : null;
   return { method: request.method, path, query, form, basicClientId: basicClientId(request.headers.get("authorization")), target, body };
 }
 

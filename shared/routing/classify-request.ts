@@ -1,6 +1,7 @@
 import { PRESET_SHAPES, type PresetShape } from "../presets.ts";
 import type { Preset } from "../config.ts";
 import { compilePaths, type PathMatcher } from "./path-patterns.ts";
+import type { Fields } from "./form-fields.ts";
 
 export type RequestKind =
   | "authorize"
@@ -19,8 +20,8 @@ export type RequestKind =
 export type RoutableRequest = {
   method: string;
   path: string;
-  query: URLSearchParams;
-  form: URLSearchParams | null;
+  query: Fields;
+  form: Fields | null;
   /** The user part of `Authorization: Basic`, URL-decoded (RFC 6749 §2.3.1). */
   basicClientId: string | null;
 };
