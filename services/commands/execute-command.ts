@@ -39,7 +39,10 @@ export async function executeCommand(
       const stored = await deps.store.findIdempotencyKey(context.idempotency.key);
       if (stored) return replayAnswer(stored, context.idempotency);
     }
-    const history = await deps.store.readStream(streamId);
+    // A registration expects a stream that does not exist yet: try that without reading it first.
+    // If it does exist, the append refuses version 0 and the retry reads and decides properly.
+    const optimisticRegistration = attempt === 1 && command.type === "RegisterOrganization" && context.expectedVersion === undefined;
+    const history = optimisticRegistration ? [] : await deps.store.readStream(streamId);
     const version = history.length;
     if (context.expectedVersion !== undefined && context.expectedVersion !== version) {
       throw new VersionConflict(streamId, context.expectedVersion, version);
