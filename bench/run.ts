@@ -10,6 +10,7 @@ import { cpus, totalmem } from "node:os";
 import { coldStartBench } from "./cold-start/run.ts";
 import { decisionBench } from "./decision/run.ts";
 import { propagationBench, propagationTable } from "./propagation/run.ts";
+import { routerCostBench, routerCostTable } from "./router-cost/run.ts";
 import { proxyBench, proxyTable } from "./proxy/run.ts";
 import { fmt, percentile, table } from "./stats.ts";
 import { appendBench, replayBench } from "./store/run.ts";
@@ -29,6 +30,9 @@ const bun = proxy.results.find((r) => r.name === "ssomigrate on bun")!;
 if (nginx) rows.push(["proxy throughput vs nginx proxy_pass (Bun)", `${(bun.load.rps / nginx.load.rps).toFixed(2)}x (${bun.load.rps.toFixed(0)} vs ${nginx.load.rps.toFixed(0)} req/s)`, ">= 0.8x", bun.load.rps / nginx.load.rps >= 0.8]);
 const added = bun.idle.p50 - direct.idle.p50;
 rows.push(["added latency vs direct, p50 at low load (Bun)", `${fmt(added, 3)} ms`, "<= 0.3 ms", added <= 0.3]);
+
+log("router cost per request, in process...");
+sections.push(`Router cost per request kind, in process, no network (µs)\n\n${routerCostTable(await routerCostBench(quick ? 5000 : 20000))}`);
 
 log("routing decision...");
 const decision = await decisionBench(quick ? 5000 : 20000);

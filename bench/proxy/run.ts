@@ -78,7 +78,7 @@ export async function proxyBench(options: { rounds: number; seconds: number; log
       const order = round % 2 ? contenders : [...contenders].reverse();
       for (const c of order) {
         const load = await wrk(c.url, { connections: 32, seconds: options.seconds, script });
-        const idle = await wrk(c.url, { connections: 1, seconds: Math.max(2, options.seconds / 2), script });
+        const idle = await wrk(c.url, { connections: 1, seconds: Math.max(2, Math.ceil(options.seconds / 2)), script });
         samples.get(c.name)!.load.push(load);
         samples.get(c.name)!.idle.push(idle);
         options.log(`round ${round}: ${c.name.padEnd(20)} ${load.rps.toFixed(0).padStart(7)} req/s  p50 ${fmt(load.p50, 2)} ms  idle p50 ${fmt(idle.p50, 3)} ms${load.errors ? `  ERRORS ${load.errors}` : ""}`);

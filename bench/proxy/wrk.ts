@@ -23,7 +23,7 @@ const millis = (value: string) => {
 
 /** Runs wrk against `url` and reads requests/s and the 50th/99th latency percentiles (ms). */
 export async function wrk(url: string, options: { connections: number; seconds: number; script: string }): Promise<WrkResult> {
-  const child = Bun.spawn(["wrk", "-t1", `-c${options.connections}`, `-d${options.seconds}s`, "--latency", "-s", options.script, url], { stdout: "pipe", stderr: "pipe" });
+  const child = Bun.spawn(["wrk", "-t1", `-c${options.connections}`, `-d${Math.round(options.seconds)}s`, "--latency", "-s", options.script, url], { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   // wrk runs plain GET / when its script fails to load: treat any script error as fatal.
   if (code !== 0 || err.trim() !== "") throw new Error(`wrk failed (${code}): ${out}${err}`);
