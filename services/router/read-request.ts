@@ -1,6 +1,7 @@
 import { CodedError } from "../../shared/errors.ts";
 import type { RoutableRequest } from "../../shared/routing/classify-request.ts";
 import { formFields } from "../../shared/routing/form-fields.ts";
+import { readAtMost } from "../../shared/read-at-most.ts";
 
 export type ReceivedRequest = RoutableRequest & {
   /** Path and query exactly as received. */
@@ -54,26 +55,8 @@ async function readBounded(request: Request, max: number): Promise<Uint8Array> {
   // With a declared length the runtime reads the body natively (much cheaper than a JS stream
   // reader); the server enforces that the body is exactly that long.
   if (length !== null) return new Uint8Array(await request.arrayBuffer());
-  const reader = request.body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel();
-      throw new CodedError("body_too_large", `request bodies are limited to ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
+  const body = await readAtMost(request.body!.getReader(), max);
+  if (body === null) throw new CodedError("body_too_large", `request bodies are limited to ${max} bytes`);
   return body;
 }
 

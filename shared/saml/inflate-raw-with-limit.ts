@@ -1,4 +1,5 @@
 import { InvalidSamlMessage } from "../errors.ts";
+import { readAtMost } from "../read-at-most.ts";
 
 /**
  * The compressed input is written to the inflater a slice at a time, and the next slice only once
@@ -13,22 +14,12 @@ export async function inflateRawWithLimit(compressed: Uint8Array, maxBytes: numb
   const inflater = new DecompressionStream("deflate-raw");
   const reader = inflater.readable.getReader();
   void feedInSlices(inflater.writable.getWriter(), compressed);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const chunk = await reader.read().catch(() => {
-      throw new InvalidSamlMessage("invalid DEFLATE data");
-    });
-    if (chunk.done) break;
-    total += chunk.value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(chunk.value);
-  }
-  if (total === 0) throw new InvalidSamlMessage("empty message");
-  return concat(chunks, total);
+  const inflated = await readAtMost(reader, maxBytes).catch(() => {
+    throw new InvalidSamlMessage("invalid DEFLATE data");
+  });
+  if (inflated === null) throw tooLarge(maxBytes);
+  if (inflated.byteLength === 0) throw new InvalidSamlMessage("empty message");
+  return inflated;
 }
 
 export function tooLarge(maxBytes: number): InvalidSamlMessage {
@@ -45,15 +36,4 @@ async function feedInSlices(writer: WritableStreamDefaultWriter<BufferSource>, b
   } catch {
     // Corrupt data or a cancelled read: the reader side reports it.
   }
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
 }
