@@ -88,6 +88,16 @@ describe("finding the organization", () => {
     expect((await echo(undefined, "/saml2/idpresponse", form({ SAMLResponse: btoa(xml) }))).provider).toBe("legacy");
   });
 
+  test("routes a SAML POST whose sender forgot to percent-encode the base64 '+' characters", async () => {
+    const base64 = btoa(readFileSync(OKTA_FIXTURE, "utf8"));
+    expect(base64).toContain("+");
+    await h.migrate("acme");
+    const raw = await echo(undefined, "/saml2/idpresponse", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `SAMLResponse=${base64}` });
+    expect(raw.provider).toBe("target");
+    expect(lastLog()).toMatchObject({ signal: "saml_issuer", organization: "acme" });
+    await h.rollBack("acme");
+  });
+
   test("routes a deflated Redirect-binding LogoutRequest by its Issuer", async () => {
     const logout = `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_1" Version="2.0" IssueInstant="2024-01-01T00:00:00Z"><saml:Issuer>${OKTA_ISSUER}</saml:Issuer><saml:NameID>jane@acme.com</saml:NameID></samlp:LogoutRequest>`;
     await h.migrate("acme");
