@@ -4,11 +4,15 @@ import { join } from "node:path";
 import process from "node:process";
 import { dataDir, env } from "../services/settings.ts";
 import { runToken } from "./token.ts";
+import { runRouteToken } from "./route-token.ts";
 
 const USAGE = `usage: ssomig <command>
 
   token [--scope S[,S]] [--sub NAME] [--ttl 1h]   mint an API token from the development secret
                                                   (AUTH_SECRET, else DATA_DIR/auth.secret)
+  route-token --provider ID [--org ID] [--ttl 15m]
+                                                  a token for the X-Ssomig-Route header: force requests to a provider
+                                                  (ROUTER_PIN_SECRET, else DATA_DIR/pin.secret)
   saml inspect FILE|-                             explain a SAML message: type, issuer, and why it routes where it does
   demo-upstreams [--legacy-port 9001] [--target-port 9002] [--host 127.0.0.1]
                                                   run the two demo providers (they echo what they receive)`;
@@ -22,6 +26,12 @@ async function main(argv: string[]): Promise<number> {
     case "token":
       return runToken(rest, {
         readSecret: async () => env("AUTH_SECRET") ?? (await readFile(join(dataDir(), "auth.secret"), "utf8").then((s) => s.trim(), () => undefined)),
+        out,
+        err,
+      });
+    case "route-token":
+      return runRouteToken(rest, {
+        readSecret: async () => env("ROUTER_PIN_SECRET") ?? (await readFile(join(dataDir(), "pin.secret"), "utf8").then((s) => s.trim(), () => undefined)),
         out,
         err,
       });

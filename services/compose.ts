@@ -16,6 +16,7 @@ import { createForwarder } from "./router/forward.ts";
 import { mergedJwks } from "./router/merged-jwks.ts";
 import { routerMetrics } from "./router/metrics.ts";
 import { pinCookies } from "./router/pin-cookie.ts";
+import { forceRoutes } from "./router/force-route.ts";
 import { RouteTable } from "./router/route-table.ts";
 import { upstreamFetch } from "./runtime/upstream-fetch.ts";
 
@@ -56,6 +57,7 @@ export async function composeRouter(options: { config: Config; db: Database; pin
     routes,
     forward: createForwarder({ publicUrl: options.config.publicUrl, fetch }),
     pins: pinCookies(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
+    forceRoutes: forceRoutes(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     jwks: mergedJwks(options.config.providers, fetch),
     metrics,
     log: options.log,

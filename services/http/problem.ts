@@ -14,6 +14,7 @@ const STATUS: Record<string, number> = {
   missing_token: 401,
   invalid_token: 401,
   insufficient_scope: 403,
+  invalid_route_token: 403,
   not_found: 404,
   organization_not_found: 404,
   identifier_not_linked: 404,

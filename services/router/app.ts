@@ -9,6 +9,7 @@ import type { Forwarder } from "./forward.ts";
 import type { MergedJwks } from "./merged-jwks.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import type { PinCookies } from "./pin-cookie.ts";
+import { FORCE_ROUTE_HEADER, type ForceRoutes } from "./force-route.ts";
 import { readRequest, type ReceivedRequest } from "./read-request.ts";
 import { forwardByCredential } from "./credential-routing.ts";
 
@@ -17,6 +18,8 @@ export type RouterDeps = {
   routes: RouteLookup;
   forward: Forwarder;
   pins: PinCookies;
+  /** Operators' X-Ssomig-Route tokens; without it the header is refused. */
+  forceRoutes?: ForceRoutes;
   jwks: MergedJwks;
   metrics: RouterMetrics;
   log: Log;
@@ -55,8 +58,14 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
         return c.json(await deps.jwks.keys(), 200, { "cache-control": "public, max-age=300" });
       }
       const cookie = c.req.header("cookie") ?? null;
+      const forceHeader = c.req.header(FORCE_ROUTE_HEADER);
+      const forced = forceHeader === undefined ? null : (deps.forceRoutes?.read(forceHeader) ?? null);
+      if (forceHeader !== undefined && forced === null) {
+        throw new CodedError("invalid_route_token", `${FORCE_ROUTE_HEADER} must carry a valid, unexpired route token (npx ssomig route-token)`);
+      }
       decision = await resolveOrganization(req, classification, {
         lookup: deps.routes,
+        forced,
         readPin: () => deps.pins.read(cookie),
         defaultProvider,
         ...(deps.maxSamlBytes ? { maxSamlBytes: deps.maxSamlBytes } : {}),

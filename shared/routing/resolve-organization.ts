@@ -4,6 +4,7 @@ import { inspectSamlMessage, type SamlMessageSummary } from "../saml/index.ts";
 import type { Classification, RoutableRequest } from "./classify-request.ts";
 
 export type SignalName =
+  | "force_route"
   | "organization_id"
   | "connection"
   | "login_hint"
@@ -34,7 +35,14 @@ export type RouteDecision = {
 };
 
 /** `readPin` is called only for requests a pin may decide (it verifies a signature). */
-export type ResolveOptions = { lookup: RouteLookup; readPin: () => Promise<Pin | null>; defaultProvider: string; maxSamlBytes?: number };
+export type ResolveOptions = {
+  lookup: RouteLookup;
+  readPin: () => Promise<Pin | null>;
+  defaultProvider: string;
+  maxSamlBytes?: number;
+  /** An operator's authenticated force-route: first in DESIGN's order, before every signal. */
+  forced?: Pin | null;
+};
 
 type Candidate = { signal: SignalName; kind: IdentifierKind | "organization"; value: string };
 
@@ -46,6 +54,7 @@ type Candidate = { signal: SignalName; kind: IdentifierKind | "organization"; va
 export async function resolveOrganization(req: RoutableRequest, classification: Classification, options: ResolveOptions): Promise<RouteDecision> {
   const { lookup } = options;
   const saml = classification.saml ? await readSaml(classification.saml, options.maxSamlBytes) : null;
+  if (options.forced) return { organizationId: options.forced.organizationId, provider: options.forced.provider, signal: "force_route", pinned: false, saml };
   const pin = pinMayDecide(classification, saml) ? await options.readPin() : null;
   for (const candidate of candidates(req, classification, saml)) {
     const organizationId = candidate.kind === "organization" ? candidate.value : lookup.organizationOf(candidate.kind, candidate.value);

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { jwtVerify, SignJWT } from "jose";
 import { PIN_COOKIE } from "../../services/router/pin-cookie.ts";
+import { forceRoutes } from "../../services/router/force-route.ts";
+import { runRouteToken } from "../../cli/route-token.ts";
 import { routerHarness, type Echo, type RouterHarness, form, PIN_SECRET } from "../support/router.ts";
 
 const OKTA_FIXTURE = new URL("../../../shared/fixtures/saml/files/ssoready__assertions_okta_assertion.xml", import.meta.url);
@@ -118,6 +120,42 @@ describe("finding the organization", () => {
     const r = await echo(undefined, "/oauth/token", form({ grant_type: "client_credentials", client_id: "nobody", organization_id: "ghost", login_hint: "x@globex.com" }));
     expect(r.provider).toBe("target");
     expect(lastLog()).toMatchObject({ signal: "login_hint", organization: "globex" });
+  });
+});
+
+describe("operators' force-route header", () => {
+  const routes = forceRoutes(PIN_SECRET, { providers: ["legacy", "target"] });
+
+  test("sends a request to the provider its token names, before any other signal, and is not forwarded", async () => {
+    const token = routes.mint({ provider: "target", organizationId: "acme" }, 60);
+    const r = await echo(undefined, "/authorize?login_hint=jane@acme.com", { headers: { "x-ssomig-route": token } });
+    expect(r.provider).toBe("target");
+    expect(r.headers["x-ssomig-route"]).toBeUndefined();
+    expect(lastLog()).toMatchObject({ signal: "force_route", organization: "acme", provider: "target" });
+    const pinned = r.setCookie.find((c) => c.startsWith(PIN_COOKIE))!.split(";")[0]!;
+    expect((await echo(undefined, "/callback?code=c", { headers: { cookie: pinned } })).provider).toBe("target");
+  });
+
+  test("refuses a forged, expired or pin token with 403 invalid_route_token, and forwards nothing", async () => {
+    const expired = forceRoutes(PIN_SECRET, { providers: ["legacy", "target"], now: () => Math.floor(Date.now() / 1000) - 3600 }).mint({ provider: "target", organizationId: null }, 60);
+    const forged = forceRoutes("another-secret-that-is-also-32-bytes-long!", { providers: ["target"] }).mint({ provider: "target", organizationId: null }, 60);
+    const pin = (await echo(undefined, "/authorize?login_hint=jane@acme.com")).setCookie.find((c) => c.startsWith(PIN_COOKIE))!.split(";")[0]!.split("=")[1]!;
+    h.target.requests.length = 0;
+    for (const token of [expired, forged, pin, "garbage"]) {
+      const response = await router.app.request("/authorize", { headers: { "x-ssomig-route": token } });
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { code: string }).code).toBe("invalid_route_token");
+    }
+    expect(h.target.requests).toHaveLength(0);
+  });
+
+  test("npx ssomig route-token mints a token the router accepts", async () => {
+    const lines: string[] = [];
+    const code = await runRouteToken(["--provider", "target", "--ttl", "5m"], { readSecret: async () => PIN_SECRET, out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    expect(code).toBe(0);
+    expect((await echo(undefined, "/anything", { headers: { "x-ssomig-route": lines[0]! } })).provider).toBe("target");
+    expect(await runRouteToken(["--ttl", "5m"], { readSecret: async () => PIN_SECRET, out: () => {}, err: (l) => lines.push(l) })).toBe(2);
+    expect(lines.at(-1)).toContain("--provider is required");
   });
 });
 

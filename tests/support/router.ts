@@ -8,6 +8,7 @@ import { createForwarder, type Fetch } from "../../services/router/forward.ts";
 import { mergedJwks } from "../../services/router/merged-jwks.ts";
 import { routerMetrics, type RouterMetrics } from "../../services/router/metrics.ts";
 import { pinCookies } from "../../services/router/pin-cookie.ts";
+import { forceRoutes } from "../../services/router/force-route.ts";
 import { RouteTable } from "../../services/router/route-table.ts";
 import { demoUpstream } from "../../services/demo-upstreams/app.ts";
 import type { Identifier } from "../../shared/identifiers.ts";
@@ -75,6 +76,7 @@ export async function routerHarness(options: { presets?: { legacy?: string; targ
       routes,
       forward: createForwarder({ publicUrl: PUBLIC_URL, fetch }),
       pins: pinCookies(PIN_SECRET, { providers: ["legacy", "target"] }),
+      forceRoutes: forceRoutes(PIN_SECRET, { providers: ["legacy", "target"] }),
       jwks: mergedJwks(config.providers, fetch),
       metrics,
       log: (entry) => logs.push(entry),

@@ -1,0 +1,37 @@
+import { forceRoutes } from "../services/router/force-route.ts";
+
+export type RouteTokenIo = { readSecret(): Promise<string | undefined>; out(line: string): void; err(line: string): void };
+
+const TTL = /^(\d{1,6})([smh])$/;
+const SECONDS = { s: 1, m: 60, h: 3600 } as const;
+
+/** `ssomig route-token --provider ID [--org ID] [--ttl 15m]`: a token for the X-Ssomig-Route header. */
+export async function runRouteToken(args: string[], io: RouteTokenIo): Promise<number> {
+  const options: Record<string, string> = { ttl: "15m" };
+  for (let i = 0; i < args.length; i += 2) {
+    const flag = args[i]!.replace(/^--/, "");
+    const value = args[i + 1];
+    if (!["provider", "org", "ttl"].includes(flag) || value === undefined) {
+      io.err(`ssomig route-token: unknown or incomplete option ${args[i]} (use --provider, --org, --ttl)`);
+      return 2;
+    }
+    options[flag] = value;
+  }
+  if (!options.provider) {
+    io.err("ssomig route-token: --provider is required (the provider id to force, e.g. target)");
+    return 2;
+  }
+  const ttl = TTL.exec(options.ttl!);
+  if (!ttl) {
+    io.err(`ssomig route-token: --ttl must look like 90s, 15m or 2h, got ${options.ttl}`);
+    return 2;
+  }
+  const secret = await io.readSecret();
+  if (!secret || new TextEncoder().encode(secret).length < 32) {
+    io.err("ssomig route-token: needs ROUTER_PIN_SECRET (or the embedded default's DATA_DIR/pin.secret; start ssomigrate once with `npm start`)");
+    return 2;
+  }
+  const seconds = Number(ttl[1]) * SECONDS[ttl[2] as keyof typeof SECONDS];
+  io.out(forceRoutes(secret, { providers: [] }).mint({ provider: options.provider, organizationId: options.org ?? null }, seconds));
+  return 0;
+}
