@@ -35,6 +35,7 @@ const STATUS: Record<string, number> = {
   idempotency_key_reused: 422,
   internal_error: 500,
   upstream_unreachable: 502,
+  provider_not_configured: 502,
   store_unavailable: 503,
   upstream_timeout: 504,
 };

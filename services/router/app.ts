@@ -49,6 +49,7 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
     let decision: RouteDecision | null = null;
     let kind: RequestKind | null = null;
     let status = 500;
+    let servedBy: string | null = null;
     try {
       const req = await readRequest(c.req.raw, deps.maxBodyBytes ?? MAX_BODY);
       const classification = classifyRequest(req, paths);
@@ -71,8 +72,10 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
         ...(deps.maxSamlBytes ? { maxSamlBytes: deps.maxSamlBytes } : {}),
       });
       const provider = byId.get(decision.provider);
-      if (!provider) throw new CodedError("unknown_provider", `organization routed to provider ${decision.provider}, which is not configured`);
-      const response = await send(kind, decision, provider, req, c.req.raw, c.env?.clientIp ?? null);
+      // The log names a provider the configuration no longer has: never guess another one.
+      if (!provider) throw new CodedError("provider_not_configured", `the route names provider ${decision.provider}, which is not in the configuration`);
+      const { response, answeredBy } = await send(kind, decision, provider, req, c.req.raw, c.env?.clientIp ?? null);
+      servedBy = answeredBy;
       if (startsFlow(kind, decision)) response.headers.append("set-cookie", await deps.pins.issue({ organizationId: decision.organizationId, provider: decision.provider }));
       status = response.status;
       return response;
@@ -80,7 +83,7 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
       status = error instanceof CodedError ? statusOf(error.code) : 500;
       throw error;
     } finally {
-      const provider = decision?.provider ?? "none";
+      const provider = servedBy ?? decision?.provider ?? "none";
       deps.metrics.request({ provider, signal: decision?.signal ?? "none", status });
       if (deps.accessLog !== false || status >= 500) deps.log({
         msg: "route",
@@ -98,18 +101,16 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
     }
   });
 
-  async function send(kind: RequestKind, decision: RouteDecision, provider: ProviderConfig, req: ReceivedRequest, raw: Request, clientIp: string | null): Promise<Response> {
+  /** Forwards, and says which provider answered (credential requests may end on another one). */
+  async function send(kind: RequestKind, decision: RouteDecision, provider: ProviderConfig, req: ReceivedRequest, raw: Request, clientIp: string | null) {
     const outgoing = { method: req.method, target: req.target, headers: raw.headers, body: req.body, clientIp };
     const started = performance.now();
-    if (kind === "token" || kind === "userinfo") {
-      const { response, provider: answered } = await forwardByCredential(kind, decision, outgoing, req.form, config.providers, deps.forward);
-      deps.metrics.upstreamLatency(answered.id, (performance.now() - started) / 1000);
-      if (answered.id !== decision.provider) decision.provider = answered.id;
-      return response;
-    }
-    const response = await deps.forward(provider, outgoing);
-    deps.metrics.upstreamLatency(provider.id, (performance.now() - started) / 1000);
-    return kind === "discovery" ? pointJwksAtRouter(response, config.publicUrl) : response;
+    const { response, provider: answered } =
+      kind === "token" || kind === "userinfo"
+        ? await forwardByCredential(kind, decision, outgoing, req.form, config.providers, deps.forward)
+        : { response: await deps.forward(provider, outgoing), provider };
+    deps.metrics.upstreamLatency(answered.id, (performance.now() - started) / 1000);
+    return { response: kind === "discovery" ? await pointJwksAtRouter(response, config.publicUrl) : response, answeredBy: answered.id };
   }
 
   return app;
