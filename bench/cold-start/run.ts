@@ -10,13 +10,14 @@ import { openEventStore } from "../../db/event-store.ts";
 import { createTestDatabase } from "../../tests/support/postgres.ts";
 import { startService, tempDir } from "../../tests/support/processes.ts";
 import { table, fmt, argNumber } from "../stats.ts";
+import { randomSecret } from "../../tests/support/secrets.ts";
 
 export type ColdStart = { organizations: number; identifiers: number; seconds: number; rssMb: number; emptySeconds: number; emptyRssMb: number };
 
 async function startAndMeasure(databaseUrl: string, dir: ReturnType<typeof tempDir>): Promise<{ seconds: number; rssMb: number; organizations: number }> {
   const config = dir.write("config.json", JSON.stringify({ publicUrl: "https://auth.example.com", providers: [{ id: "legacy", role: "legacy", origin: "http://127.0.0.1:9" }, { id: "target", role: "target", origin: "http://127.0.0.1:9" }] }));
   const started = performance.now();
-  const router = await startService("services/router/main.ts", { DATABASE_URL: databaseUrl, SSOMIG_CONFIG: config, ROUTER_PIN_SECRET: "cold-start-secret-with-at-least-32-bytes", ROUTER_PORT: "0", ROUTER_ADMIN_PORT: "0", ROUTE_POLL_MS: "60000", DATA_DIR: dir.path }, 60_000);
+  const router = await startService("services/router/main.ts", { DATABASE_URL: databaseUrl, SSOMIG_CONFIG: config, ROUTER_PIN_SECRET: randomSecret("pin"), ROUTER_PORT: "0", ROUTER_ADMIN_PORT: "0", ROUTE_POLL_MS: "60000", DATA_DIR: dir.path }, 60_000);
   const seconds = (performance.now() - started) / 1000;
   try {
     const status = (await (await fetch(`http://127.0.0.1:${router.ports[1]}/status`)).json()) as { organizations: number };

@@ -11,8 +11,9 @@ import { startService, tempDir, type ServiceProcess } from "../../tests/support/
 import { startUpstream } from "../../tests/support/router.ts";
 import { TEST_NATS_URL, natsAvailable } from "../../tests/support/nats.ts";
 import { argNumber, fmt, percentile, table } from "../stats.ts";
+import { randomSecret } from "../../tests/support/secrets.ts";
 
-const SECRET = "benchmark-secret-with-at-least-32-bytes!!";
+const SECRET = randomSecret("bench");
 
 export type PropagationResult = { mode: "nats" | "polling"; routers: number; samples: number[]; pollMs: number };
 type Result = PropagationResult;

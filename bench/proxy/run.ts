@@ -15,6 +15,7 @@ import { createTestDatabase } from "../../tests/support/postgres.ts";
 import { freePort, startService, tempDir, type Runtime, type ServiceProcess } from "../../tests/support/processes.ts";
 import { SAMPLE_ISSUER, sampleSamlResponse } from "../saml-sample.ts";
 import { fmt, table } from "../stats.ts";
+import { randomSecret } from "../../tests/support/secrets.ts";
 import { startNginx } from "./nginx.ts";
 import { haveWrk, mixScript, wrk, type MixRequest, type WrkResult } from "./wrk.ts";
 
@@ -66,7 +67,7 @@ export async function proxyBench(options: { rounds: number; seconds: number; log
     // router with its per-request log line on shows what that line costs.
     const routers: [string, Runtime, "on" | "off"][] = [["ssomigrate on bun", "bun", "off"], ["ssomigrate on deno", "deno", "off"], ["ssomigrate on node", "node", "off"], ["ssomigrate bun, access log", "bun", "on"]];
     for (const [name, runtime, accessLog] of routers) {
-      const env = { DATABASE_URL: db.url, SSOMIG_CONFIG: configFile, ROUTER_PIN_SECRET: "bench-pin-secret-with-at-least-32-bytes!", ROUTER_PORT: "0", ROUTER_ADMIN_PORT: "0", ROUTE_POLL_MS: "60000", DATA_DIR: dir.path, ROUTER_ACCESS_LOG: accessLog };
+      const env = { DATABASE_URL: db.url, SSOMIG_CONFIG: configFile, ROUTER_PIN_SECRET: randomSecret("pin"), ROUTER_PORT: "0", ROUTER_ADMIN_PORT: "0", ROUTE_POLL_MS: "60000", DATA_DIR: dir.path, ROUTER_ACCESS_LOG: accessLog };
       const router = await startService("services/router/main.ts", env, 60_000, runtime);
       processes.push(router);
       contenders.push({ name, url: `http://127.0.0.1:${router.ports[0]}` });

@@ -1,10 +1,11 @@
 import { mintToken } from "../../services/commands/tokens.ts";
+import { randomSecret } from "../support/secrets.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { startService, tempDir, type Runtime, type ServiceProcess } from "../support/processes.ts";
 import { startUpstream, type Upstream } from "../support/router.ts";
 
-const AUTH_SECRET = "propagation-test-secret-at-least-32-bytes";
-const PIN_SECRET = "propagation-pin-secret-at-least-32-bytes!";
+const AUTH_SECRET = randomSecret("auth");
+const PIN_SECRET = randomSecret("pin");
 
 export type Router = { port: number; admin: number; process: ServiceProcess };
 

@@ -4,8 +4,9 @@ import { mintToken } from "../../services/commands/tokens.ts";
 import { silentLog } from "../../services/http/log.ts";
 import type { EventStore } from "../../db/event-store.ts";
 import { PROVIDERS } from "./commands.ts";
+import { randomSecret } from "./secrets.ts";
 
-export const TEST_SECRET = "test-secret-that-is-at-least-32-bytes-long";
+export const TEST_SECRET = randomSecret("api");
 
 /** The command API over a given store, with helpers to call it as a user with curl would. */
 export async function commandsApi(store: EventStore, auth: { audience?: string; issuer?: string } = {}) {

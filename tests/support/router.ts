@@ -13,11 +13,12 @@ import { RouteTable } from "../../services/router/route-table.ts";
 import { demoUpstream } from "../../services/demo-upstreams/app.ts";
 import type { Identifier } from "../../shared/identifiers.ts";
 import { executeCommand } from "../../services/commands/execute-command.ts";
+import { randomSecret } from "./secrets.ts";
 import { providerCatalog } from "../../shared/config.ts";
 import type { OrganizationCommand } from "../../shared/commands.ts";
 
 export const PUBLIC_URL = "https://auth.example.test";
-export const PIN_SECRET = "pin-secret-for-tests-at-least-32-bytes!";
+export const PIN_SECRET = randomSecret("pin");
 
 /** A real HTTP server standing in for a provider; `handler` defaults to the demo echo. */
 export type Upstream = { port: number; origin: string; requests: Request[]; stop(): void; handle(h: (r: Request) => Response | Promise<Response>): void };
