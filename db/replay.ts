@@ -14,8 +14,12 @@ export type ReplayReport = {
   swapped: boolean;
 };
 
-type Folded = { state: OrganizationState; version: number; position: number; transactionId: string; recordedAt: string };
-type ProjectedRow = { id: string; name: string; provider: string; version: number; position: number; transaction_id: string; rollback_to: string[]; updated_at: string; identifiers: string[] };
+type Folded = { state: OrganizationState; version: number; position: number; recordedAt: string };
+/**
+ * A projection row as replay compares it. Its transaction id is bookkeeping, not state: rows a
+ * replay swaps in carry the replay's own transaction id, so routers read them again.
+ */
+type ProjectedRow = { id: string; name: string; provider: string; version: number; position: number; rollback_to: string[]; updated_at: string; identifiers: string[] };
 
 const PAGE = 20_000;
 const MAX_DIFFERENCES = 100;
@@ -54,8 +58,8 @@ async function foldLog(tx: Sql): Promise<{ folded: Map<string, Folded>; events: 
   let after = 0;
   let events = 0;
   for (;;) {
-    const page = await tx.query<{ position: number; stream_version: number; type: OrganizationEvent["type"]; data: OrganizationEvent["data"]; transaction_id: string; recorded_at: Date | string; organization_id: string }>(
-      `SELECT position, stream_version, type, data, transaction_id::text AS transaction_id, recorded_at, data->>'organizationId' AS organization_id
+    const page = await tx.query<{ position: number; stream_version: number; type: OrganizationEvent["type"]; data: OrganizationEvent["data"]; recorded_at: Date | string; organization_id: string }>(
+      `SELECT position, stream_version, type, data, recorded_at, data->>'organizationId' AS organization_id
          FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
       [after, PAGE],
     );
@@ -63,7 +67,7 @@ async function foldLog(tx: Sql): Promise<{ folded: Map<string, Folded>; events: 
       const previous = folded.get(row.organization_id);
       const state = evolve(previous?.state ?? initialState, { type: row.type, data: row.data } as OrganizationEvent);
       const recordedAt = new Date(row.recorded_at).toISOString();
-      folded.set(row.organization_id, { state, version: row.stream_version, position: Number(row.position), transactionId: row.transaction_id, recordedAt });
+      folded.set(row.organization_id, { state, version: row.stream_version, position: Number(row.position), recordedAt });
     }
     events += page.length;
     if (page.length < PAGE) return { folded, events };
@@ -81,7 +85,6 @@ function toRows(folded: Map<string, Folded>): Map<string, ProjectedRow> {
       provider: f.state.provider,
       version: f.version,
       position: f.position,
-      transaction_id: f.transactionId,
       rollback_to: f.state.rollbackTo,
       updated_at: f.recordedAt,
       identifiers: f.state.identifiers.map(identifierKey).sort(),
@@ -92,7 +95,7 @@ function toRows(folded: Map<string, Folded>): Map<string, ProjectedRow> {
 
 async function readProjection(tx: Sql, organizations: string, identifiers: string): Promise<Map<string, ProjectedRow>> {
   const rows = await tx.query<Omit<ProjectedRow, "updated_at"> & { updated_at: Date | string }>(
-    `SELECT id, name, provider, version, position, transaction_id::text AS transaction_id, rollback_to, updated_at FROM ${organizations}`,
+    `SELECT id, name, provider, version, position, rollback_to, updated_at FROM ${organizations}`,
   );
   const ids = await tx.query<{ kind: string; value: string; organization_id: string }>(`SELECT kind, value, organization_id FROM ${identifiers}`);
   const map = new Map<string, ProjectedRow>(
@@ -103,7 +106,7 @@ async function readProjection(tx: Sql, organizations: string, identifiers: strin
   return map;
 }
 
-const FIELDS = ["name", "provider", "version", "position", "transaction_id", "rollback_to", "updated_at", "identifiers"] as const;
+const FIELDS = ["name", "provider", "version", "position", "rollback_to", "updated_at", "identifiers"] as const;
 
 function compare(live: Map<string, ProjectedRow>, replayed: Map<string, ProjectedRow>): ProjectionDifference[] {
   const differences: ProjectionDifference[] = [];
@@ -132,9 +135,9 @@ async function swapIn(tx: Sql, rows: Map<string, ProjectedRow>): Promise<void> {
     const chunk = all.slice(i, i + PAGE);
     await tx.query(
       `INSERT INTO organizations_replay (id, name, provider, version, position, transaction_id, rollback_to, updated_at)
-       SELECT id, name, provider, version, position, transaction_id::xid8, rollback_to, updated_at
+       SELECT id, name, provider, version, position, pg_current_xact_id(), rollback_to, updated_at
          FROM jsonb_to_recordset($1::jsonb)
-           AS r(id text, name text, provider text, version int, position int8, transaction_id text, rollback_to jsonb, updated_at timestamptz)`,
+           AS r(id text, name text, provider text, version int, position int8, rollback_to jsonb, updated_at timestamptz)`,
       [chunk.map(({ identifiers: _, ...row }) => row)],
     );
   }

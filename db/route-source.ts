@@ -17,8 +17,6 @@ export type RouteSource = {
   loadAll(): Promise<RouteSnapshot>;
   /** Rows changed since `horizon`, in one query. */
   changesSince(horizon: string): Promise<RouteSnapshot>;
-  /** The log's head position: how far there is to catch up. */
-  headPosition(): Promise<number>;
 };
 
 type Row = { id: string | null; provider: string | null; identifiers: Identifier[] | null; horizon: string; position: number | null };
@@ -45,6 +43,5 @@ export function routeSource(sql: Sql): RouteSource {
     loadAll: () => read(SELECT(""), []),
     changesSince: (horizon) =>
       read(SELECT("WHERE o.transaction_id >= $1::xid8 AND o.transaction_id < s.horizon"), [horizon]),
-    headPosition: async () => Number((await sql.query<{ p: number | null }>("SELECT max(position) AS p FROM events"))[0]!.p ?? 0),
   };
 }

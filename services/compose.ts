@@ -46,10 +46,9 @@ export async function composeCommands(options: { config: Config; db: Database; d
  */
 export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log; bus: Bus; pollMs: number; accessLog?: boolean }) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
-  const source = routeSource(options.db);
-  const routes = new RouteTable(source);
+  const routes = new RouteTable(routeSource(options.db));
   await routes.load();
-  const follower = followRoutes({ routes, source, bus: options.bus, pollMs: options.pollMs, log: options.log });
+  const follower = followRoutes({ routes, bus: options.bus, pollMs: options.pollMs, log: options.log });
   const fetch = await upstreamFetch();
   const metrics = routerMetrics();
   const app = createRouterApp({

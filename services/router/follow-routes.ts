@@ -1,4 +1,3 @@
-import type { RouteSource } from "../../db/route-source.ts";
 import type { Bus, RouteHint } from "../bus/bus.ts";
 import type { Log } from "../http/log.ts";
 import type { RouteTable } from "./route-table.ts";
@@ -21,11 +20,11 @@ const HINT_RETRY_MS = 2;
 
 /**
  * Keeps a route table current: a hint newer than the table triggers a read of what changed; a
- * poll of the log's head every `pollMs` catches whatever hints were lost (the staleness bound
- * with the bus down); a bus reconnect triggers a catch-up before hints are trusted again.
+ * read every `pollMs` catches whatever hints were lost (the staleness bound with the bus down);
+ * a bus reconnect triggers a catch-up before hints are trusted again.
  */
-export function followRoutes(options: { routes: RouteTable; source: RouteSource; bus: Bus; pollMs: number; log: Log }): RouteFollower {
-  const { routes, source, bus, log } = options;
+export function followRoutes(options: { routes: RouteTable; bus: Bus; pollMs: number; log: Log }): RouteFollower {
+  const { routes, bus, log } = options;
   let head = routes.position;
   let lastHintAt: Date | null = null;
   let lastPollAt: Date | null = null;
@@ -56,15 +55,15 @@ export function followRoutes(options: { routes: RouteTable; source: RouteSource;
     }
   }
 
+  /**
+   * Reads whatever changed since the table's horizon: one cheap query when nothing did. Asking
+   * every time (not only when the log head moved) also picks up a projection a replay swapped in.
+   */
   async function poll(): Promise<void> {
-    try {
-      head = await source.headPosition();
-      lastPollAt = new Date();
-      if (head > routes.position || degraded) await refresh("poll");
-    } catch (error) {
-      if (!degraded) log({ level: "warn", msg: "route store unreachable; routing from memory", position: routes.position, error: String(error) });
-      degraded = true;
-    }
+    await refresh("poll");
+    if (degraded) return;
+    lastPollAt = new Date();
+    head = Math.max(head, routes.position);
   }
 
   const unsubscribe = bus.subscribe((hint) => void onHint(hint));

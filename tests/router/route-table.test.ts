@@ -47,6 +47,20 @@ for (const backend of BACKENDS) {
       await eventually(async () => (await table.refresh(), table.providerOf("m-b")), (p) => p === "legacy");
     });
 
+    test("a router reads the rows a replay swapped in, even though the log did not move", async () => {
+      await run(store, register("r-fix", [{ kind: "domain", value: "r-fix.com" }]));
+      await run(store, migrate("r-fix"));
+      await f.db.query("UPDATE organizations SET provider = 'legacy', transaction_id = pg_current_xact_id() WHERE id = 'r-fix'");
+      const table = new RouteTable(routeSource(f.db));
+      await table.load();
+      expect(table.providerOf("r-fix")).toBe("legacy");
+      const position = table.position;
+      expect((await store.replay({ swap: true })).swapped).toBe(true);
+      await eventually(async () => (await table.refresh(), table.providerOf("r-fix")), (p) => p === "target");
+      expect(table.position).toBe(position);
+      expect((await store.replay({ swap: false })).matched).toBe(true);
+    });
+
     test("concurrent refreshes share one read and end up current", async () => {
       const table = new RouteTable(routeSource(f.db));
       await table.load();
