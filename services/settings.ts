@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { ConfigError } from "../shared/errors.ts";
+import { isConnectionError } from "../db/sql.ts";
 import { demoConfig, parseConfig, type Config } from "../shared/config.ts";
 
 /** The only reader of the environment; every variable is documented in the README's table. */
@@ -46,6 +47,10 @@ export async function startOrExit(start: () => Promise<void>): Promise<void> {
     if (error instanceof ConfigError) {
       console.error(`ssomigrate: configuration error: ${error.message}`);
       process.exit(78); // EX_CONFIG
+    }
+    if (isConnectionError(error)) {
+      console.error(`ssomigrate: cannot reach the database (DATABASE_URL): ${(error as Error).message}`);
+      process.exit(69); // EX_UNAVAILABLE: a supervisor restarts it once the database is back
     }
     throw error;
   }
