@@ -14,6 +14,7 @@ const USAGE = `usage: ssomig <command>
                                                   a token for the X-Ssomig-Route header: force requests to a provider
                                                   (ROUTER_PIN_SECRET, else DATA_DIR/pin.secret)
   saml inspect FILE|-                             explain a SAML message: type, issuer, and why it routes where it does
+  saml sample [--issuer ENTITY_ID]                print a sample SAMLResponse (XML, about 7 KB) to try routing with
   demo-upstreams [--legacy-port 9001] [--target-port 9002] [--host 127.0.0.1]
                                                   run the two demo providers (they echo what they receive)`;
 
@@ -36,6 +37,16 @@ async function main(argv: string[]): Promise<number> {
         err,
       });
     case "saml": {
+      if (rest[0] === "sample") {
+        const at = rest.indexOf("--issuer");
+        if (at !== -1 && rest[at + 1] === undefined) {
+          err("ssomig saml sample: --issuer needs an entity ID");
+          return 2;
+        }
+        const { sampleSamlResponse, SAMPLE_ISSUER } = await import("./saml-sample.ts");
+        out(sampleSamlResponse(10 * 1024, at === -1 ? SAMPLE_ISSUER : rest[at + 1]!).xml);
+        return 0;
+      }
       if (rest[0] !== "inspect") break;
       const { runSamlInspect } = await import("./saml-inspect.ts");
       return runSamlInspect(rest.slice(1), {

@@ -9,7 +9,7 @@ import { classifyRequest, compilePathTables, type RoutableRequest } from "../../
 import { resolveOrganization, type RouteLookup } from "../../shared/routing/resolve-organization.ts";
 import { formFields } from "../../shared/routing/form-fields.ts";
 import { decodeBase64 } from "../../shared/saml/index.ts";
-import { SAMPLE_ISSUER, sampleSamlResponse } from "../saml-sample.ts";
+import { SAMPLE_ISSUER, sampleSamlResponse } from "../../cli/saml-sample.ts";
 import { fmt, percentile, table, argNumber } from "../stats.ts";
 
 export type DecisionResult = { medianUs: number; p99Us: number; baselineMedianUs: number; bytes: number };

@@ -13,7 +13,7 @@ import { providerCatalog, parseConfig } from "../../shared/config.ts";
 import type { OrganizationCommand } from "../../shared/commands.ts";
 import { createTestDatabase } from "../../tests/support/postgres.ts";
 import { freePort, startService, tempDir, type Runtime, type ServiceProcess } from "../../tests/support/processes.ts";
-import { SAMPLE_ISSUER, sampleSamlResponse } from "../saml-sample.ts";
+import { SAMPLE_ISSUER, sampleSamlResponse } from "../../cli/saml-sample.ts";
 import { fmt, table } from "../stats.ts";
 import { randomSecret } from "../../tests/support/secrets.ts";
 import { startNginx } from "./nginx.ts";

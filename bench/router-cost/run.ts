@@ -12,7 +12,7 @@ import { createForwarder, type Fetch, type Forwarder } from "../../services/rout
 import { mergedJwks } from "../../services/router/merged-jwks.ts";
 import { routerMetrics } from "../../services/router/metrics.ts";
 import { pinCookies } from "../../services/router/pin-cookie.ts";
-import { SAMPLE_ISSUER, sampleSamlResponse } from "../saml-sample.ts";
+import { SAMPLE_ISSUER, sampleSamlResponse } from "../../cli/saml-sample.ts";
 import { table } from "../stats.ts";
 
 export type RouterCost = { kind: string; routingUs: number; withForwarderUs: number };
