@@ -52,6 +52,8 @@ export type EventStore = {
   readStream(streamId: string, upTo?: PointInTime): Promise<RecordedEvent[]>;
   append(request: AppendRequest): Promise<AppendResult>;
   findIdempotencyKey(key: string): Promise<IdempotencyRecord | null>;
+  /** Forgets idempotency keys older than `maxAgeHours`; returns how many. */
+  expireIdempotencyKeys(maxAgeHours: number): Promise<number>;
   readLog(query: LogQuery): Promise<{ events: RecordedEvent[]; next: LogCursor }>;
   getOrganization(id: string): Promise<OrganizationView | null>;
   listOrganizations(filter: OrganizationFilter): Promise<OrganizationView[]>;
@@ -69,6 +71,8 @@ export async function openEventStore(db: Database): Promise<EventStore> {
       const rows = await db.query<IdempotencyRecord>("SELECT fingerprint, status, body FROM idempotency_keys WHERE key = $1", [key]);
       return rows[0] ?? null;
     },
+    expireIdempotencyKeys: async (maxAgeHours) =>
+      (await db.query("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1::int) RETURNING 1", [maxAgeHours])).length,
     readLog: (query) => readLog(db, query),
     getOrganization: (id) => readOrganization(db, id),
     listOrganizations: (filter) => listOrganizations(db, filter),

@@ -21,7 +21,7 @@ import { RouteTable } from "./router/route-table.ts";
 import { upstreamFetch } from "./runtime/upstream-fetch.ts";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
-export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus }) {
+export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number }) {
   const auth = await authFromEnv(options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
   const store = await openEventStore(options.db);
@@ -37,7 +37,12 @@ export async function composeCommands(options: { config: Config; db: Database; d
     );
   };
   const app = createCommandsApp({ store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints, bus: options.bus });
-  return { app, store, adminTokenFile: auth.adminTokenFile };
+  // A retry comes within minutes; keys are kept IDEMPOTENCY_KEY_TTL_HOURS, then forgotten hourly.
+  const expire = () =>
+    store.expireIdempotencyKeys(options.idempotencyKeyTtlHours).catch((error) => options.log({ level: "warn", msg: "idempotency keys not expired", error: String(error) }));
+  void expire();
+  const expiry = setInterval(expire, 3600_000);
+  return { app, store, adminTokenFile: auth.adminTokenFile, stop: () => clearInterval(expiry) };
 }
 
 /**

@@ -118,6 +118,17 @@ for (const backend of BACKENDS) {
       expect(await f.store.readStream(streamIdOf(id))).toHaveLength(1);
     });
 
+    test("forgets idempotency keys older than their time to live, and only those", async () => {
+      const old = unique("old-key");
+      const fresh = unique("fresh-key");
+      await run(f.store, register(unique("ttl-a")), { idempotency: { key: old, fingerprint: "f" } });
+      await run(f.store, register(unique("ttl-b")), { idempotency: { key: fresh, fingerprint: "f" } });
+      await f.db.query("UPDATE idempotency_keys SET created_at = now() - interval '8 days' WHERE key = $1", [old]);
+      expect(await f.store.expireIdempotencyKeys(168)).toBeGreaterThanOrEqual(1);
+      expect(await f.store.findIdempotencyKey(old)).toBeNull();
+      expect(await f.store.findIdempotencyKey(fresh)).not.toBeNull();
+    });
+
     test("the database refuses UPDATE, DELETE and TRUNCATE on events", async () => {
       const id = unique("ro");
       await run(f.store, register(id));
