@@ -282,7 +282,14 @@ class Scanner {
     throw refuse("unbound namespace prefix");
   }
 
+  /** A qualified name; ASCII names (all of SAML's) are read by a loop, others by the full XML grammar. */
   name(pattern: RegExp, what: string): string {
+    const ascii = asciiQName(this.xml, this.at);
+    if (ascii > this.at) {
+      const name = this.xml.slice(this.at, ascii);
+      this.at = ascii;
+      return name;
+    }
     pattern.lastIndex = this.at;
     const match = pattern.exec(this.xml);
     if (!match) throw refuse(`invalid ${what}`);
@@ -305,6 +312,27 @@ class Scanner {
     if (end === -1) throw refuse(`unclosed ${what}`);
     this.at = end + terminator.length;
   }
+}
+
+const isNameStart = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f;
+const isNameChar = (c: number) => isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
+
+/**
+ * End of an all-ASCII qualified name starting at `from`, or `from` when the name is not plain
+ * ASCII (then the caller uses the full grammar, which also decides whether it is a name at all).
+ */
+function asciiQName(xml: string, from: number): number {
+  let at = from;
+  for (let part = 0; part < 2; part++) {
+    if (!isNameStart(xml.charCodeAt(at))) return from;
+    at++;
+    while (isNameChar(xml.charCodeAt(at))) at++;
+    if (xml.charCodeAt(at) !== 0x3a || part === 1) break;
+    at++;
+  }
+  const next = xml.charCodeAt(at);
+  // A name that goes on with a non-ASCII character or a second colon is left to the full grammar.
+  return next > 0x7f || next === 0x3a || xml.charCodeAt(at - 1) === 0x3a ? from : at;
 }
 
 /** The text of one Issuer element: its direct text and CDATA, line ends normalized, trimmed; null when blank. */
