@@ -17,6 +17,7 @@ export type OutgoingRequest = {
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
 /** Headers the router sets itself or must not pass on. */
 const REPLACED = ["host", "content-length", "accept-encoding", "forwarded", "x-forwarded-host", "x-forwarded-proto"];
+const DROPPED_UPSTREAM = [...HOP_BY_HOP, ...REPLACED];
 
 export type Forwarder = (provider: ProviderConfig, request: OutgoingRequest) => Promise<Response>;
 
@@ -27,9 +28,17 @@ export type Forwarder = (provider: ProviderConfig, request: OutgoingRequest) => 
  */
 export function createForwarder(options: { publicUrl: string; fetch: Fetch }): Forwarder {
   const publicUrl = new URL(options.publicUrl);
+  // Parsed once per provider, not on every request.
+  const origins = new Map<string, URL>();
+  const originOf = (provider: ProviderConfig) => {
+    let url = origins.get(provider.id);
+    if (!url) origins.set(provider.id, (url = new URL(provider.origin)));
+    return url;
+  };
   return async function forward(provider, request) {
     const url = provider.origin + rewritePath(request.target, provider.rewrites);
-    const headers = upstreamHeaders(request, provider, publicUrl);
+    const providerUrl = originOf(provider);
+    const headers = upstreamHeaders(request, provider.preserveHost ? publicUrl.host : providerUrl.host, publicUrl);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), provider.timeoutMs);
     let upstream: Response;
@@ -49,7 +58,7 @@ export function createForwarder(options: { publicUrl: string; fetch: Fetch }): F
     } finally {
       clearTimeout(timer);
     }
-    return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: downstreamHeaders(upstream.headers, provider, publicUrl) });
+    return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: downstreamHeaders(upstream.headers, providerUrl, publicUrl) });
   };
 }
 
@@ -60,15 +69,15 @@ function rewritePath(target: string, rewrites: readonly { from: string; to: stri
   return target;
 }
 
-function upstreamHeaders(request: OutgoingRequest, provider: ProviderConfig, publicUrl: URL): Headers {
+function upstreamHeaders(request: OutgoingRequest, host: string, publicUrl: URL): Headers {
   const headers = new Headers(request.headers);
-  const named = (headers.get("connection") ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
-  for (const name of [...HOP_BY_HOP, ...REPLACED, ...named]) headers.delete(name);
+  for (const name of DROPPED_UPSTREAM) headers.delete(name);
+  for (const name of (request.headers.get("connection") ?? "").split(",")) if (name.trim()) headers.delete(name.trim());
   for (const name of [...headers.keys()]) if (name.startsWith("x-ssomig-")) headers.delete(name);
   const cookie = withoutPin(request.headers.get("cookie"));
   if (cookie === null) headers.delete("cookie");
   else headers.set("cookie", cookie);
-  headers.set("host", provider.preserveHost ? publicUrl.host : new URL(provider.origin).host);
+  headers.set("host", host);
   // Identity encoding: the body streams back untouched, with no runtime decompressing it on the way.
   headers.set("accept-encoding", "identity");
   const forwardedFor = request.headers.get("x-forwarded-for");
@@ -78,10 +87,9 @@ function upstreamHeaders(request: OutgoingRequest, provider: ProviderConfig, pub
   return headers;
 }
 
-function downstreamHeaders(upstream: Headers, provider: ProviderConfig, publicUrl: URL): Headers {
+function downstreamHeaders(upstream: Headers, providerUrl: URL, publicUrl: URL): Headers {
   const headers = new Headers();
   const named = (upstream.get("connection") ?? "").split(",").map((h) => h.trim().toLowerCase());
-  const providerUrl = new URL(provider.origin);
   for (const [name, value] of upstream) {
     if (name === "set-cookie" || HOP_BY_HOP.includes(name) || named.includes(name)) continue;
     headers.append(name, name === "location" ? mapLocation(value, providerUrl, publicUrl) : value);
