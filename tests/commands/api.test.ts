@@ -1,18 +1,15 @@
+import { unique } from "../support/unique.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { openEventStore, type EventStore } from "../../db/event-store.ts";
-import { openPglite } from "../../db/pglite.ts";
+import type { EventStore } from "../../db/event-store.ts";
 import type { Database } from "../../db/sql.ts";
-import { commandsApi } from "../support/api.ts";
+import { pgliteApi, type commandsApi } from "../support/api.ts";
 
 let db: Database;
 let store: EventStore;
 let api: Awaited<ReturnType<typeof commandsApi>>;
-const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
-  db = await openPglite();
-  store = await openEventStore(db);
-  api = await commandsApi(store);
+  ({ db, store, api } = await pgliteApi());
 });
 afterAll(async () => {
   await db.close();

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { cleanupsAfterEachTest } from "./support/after-this-test.ts";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createRemoteJWKSet, importJWK, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { PIN_COOKIE } from "../../services/router/pin-cookie.ts";
@@ -36,12 +37,7 @@ afterAll(async () => {
   await world?.close();
 }, STARTUP_MS);
 
-/** Cleanups registered by the running test, run after it whether it passed or not. */
-const cleanups: (() => Promise<void>)[] = [];
-const afterThisTest = (cleanup: () => Promise<void>) => void cleanups.push(cleanup);
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const afterThisTest = cleanupsAfterEachTest();
 
 /** A complete login: authorize, the provider's pages, back to the app, code exchange, userinfo. */
 async function logIn(user: string, options: { browser?: Browser; config?: oidc.Configuration } = {}) {

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { cleanupsAfterEachTest } from "./support/after-this-test.ts";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { PIN_COOKIE } from "../../services/router/pin-cookie.ts";
 import type { Browser } from "./support/browser.ts";
 import { leakedInto } from "./support/router-cluster.ts";
@@ -27,12 +28,7 @@ afterAll(async () => {
   await world?.close();
 }, STARTUP_MS);
 
-/** Cleanups registered by the running test, run after it whether it passed or not. */
-const cleanups: (() => Promise<void>)[] = [];
-const afterThisTest = (cleanup: () => Promise<void>) => void cleanups.push(cleanup);
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const afterThisTest = cleanupsAfterEachTest();
 
 const otherThan = (provider: ProviderId): ProviderId => (provider === "legacy" ? "target" : "legacy");
 

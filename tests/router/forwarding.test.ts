@@ -3,8 +3,9 @@ import { demoUpstream } from "../../services/demo-upstreams/app.ts";
 import { serve, type Server } from "../../services/runtime/serve.ts";
 import { base64 } from "../saml/encode.ts";
 import { readFixtureBytes } from "../saml/fixtures.ts";
-import { routerHarness, sha256Hex, type Echo, type LogEntry, type RouterHarness } from "../support/router.ts";
-import { rawRequest } from "./raw-http.ts";
+import { routerHarness, servedRouter, sha256Hex, type Echo, type LogEntry, type RouterHarness } from "../support/router.ts";
+import { concatBytes, rawRequest } from "./raw-http.ts";
+import { PIN_COOKIE } from "../../services/router/pin-cookie.ts";
 
 /**
  * The router in front of two real local upstreams (echo servers by default), reached the way a
@@ -14,7 +15,7 @@ import { rawRequest } from "./raw-http.ts";
 
 const OKTA_ISSUER = "http://www.okta.com/exkdoocxa1VmjpXmX697";
 const OKTA_RESPONSE = readFixtureBytes("ssoready__assertions_okta_assertion.xml");
-const PIN = "__Host-ssomig-pin";
+const PIN = PIN_COOKIE;
 
 let h: RouterHarness;
 let server: Server;
@@ -22,11 +23,11 @@ let base: string;
 /** The router app itself, for requests whose headers a real client would rewrite (hop-by-hop). */
 let app: ReturnType<RouterHarness["router"]>["app"];
 
+let served: Awaited<ReturnType<typeof servedRouter>>;
+
 beforeAll(async () => {
-  h = await routerHarness();
-  app = h.router().app;
-  server = await serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
-  base = `http://127.0.0.1:${server.port}`;
+  served = await servedRouter();
+  ({ h, app, server, base } = served);
   await h.register("okta-customer", [
     { kind: "saml_issuer", value: OKTA_ISSUER },
     { kind: "domain", value: "okta-customer.example" },
@@ -35,8 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.close();
-  await h?.close();
+  await served?.close();
 });
 
 beforeEach(() => {
@@ -56,17 +56,6 @@ async function echoOf(response: Response): Promise<Echo> {
   return (await response.json()) as Echo;
 }
 
-function concat(...parts: (Uint8Array | string)[]): Uint8Array<ArrayBuffer> {
-  const bytes = parts.map((p) => (typeof p === "string" ? new TextEncoder().encode(p) : p));
-  const out = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
-  let offset = 0;
-  for (const b of bytes) {
-    out.set(b, offset);
-    offset += b.length;
-  }
-  return out;
-}
-
 function randomBytes(size: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(out.subarray(offset, Math.min(size, offset + 65536)));
@@ -77,7 +66,7 @@ const ALL_BYTE_VALUES = Uint8Array.from({ length: 256 }, (_, i) => i);
 
 describe("request bodies arrive byte-exact", () => {
   test("forwards a binary body (all 256 byte values, then random bytes) unchanged", async () => {
-    const body = concat(ALL_BYTE_VALUES, randomBytes(256 * 1024), ALL_BYTE_VALUES.toReversed());
+    const body = concatBytes(ALL_BYTE_VALUES, randomBytes(256 * 1024), ALL_BYTE_VALUES.toReversed());
     const echo = await echoOf(await call("/upload", { method: "PUT", headers: { "content-type": "application/octet-stream" }, body }));
     expect(echo.provider).toBe("legacy");
     expect(echo.method).toBe("PUT");
@@ -87,8 +76,8 @@ describe("request bodies arrive byte-exact", () => {
 
   test("forwards a hand-built multipart/form-data body with a binary file part unchanged", async () => {
     const boundary = "----ssomig-boundary-7MA4YWxkTrZu0gW";
-    const file = concat(ALL_BYTE_VALUES, "\r\n--not-the-boundary\r\n", randomBytes(4096));
-    const body = concat(
+    const file = concatBytes(ALL_BYTE_VALUES, "\r\n--not-the-boundary\r\n", randomBytes(4096));
+    const body = concatBytes(
       `--${boundary}\r\n`,
       `Content-Disposition: form-data; name="note"\r\n\r\n`,
       "héllo, wörld\r\n",

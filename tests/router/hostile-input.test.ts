@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { demoUpstream } from "../../services/demo-upstreams/app.ts";
-import { serve, type Server } from "../../services/runtime/serve.ts";
+import type { Server } from "../../services/runtime/serve.ts";
 import { base64, deflatedZeros, redirectEncode } from "../saml/encode.ts";
 import { readFixtureText } from "../saml/fixtures.ts";
 import { ASSERTION_NS, PROTOCOL_NS } from "../saml/samples.ts";
-import { routerHarness, type Echo, type RouterHarness } from "../support/router.ts";
+import { servedRouter, type Echo, type RouterHarness } from "../support/router.ts";
 import { chunkedBody, rawRequest, type RawResponse } from "./raw-http.ts";
 
 /**
@@ -19,19 +19,18 @@ let server: Server;
 let base: string;
 let app: ReturnType<RouterHarness["router"]>["app"];
 
+let served: Awaited<ReturnType<typeof servedRouter>>;
+
 beforeAll(async () => {
-  h = await routerHarness();
-  app = h.router().app;
-  server = await serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
-  base = `http://127.0.0.1:${server.port}`;
+  served = await servedRouter();
+  ({ h, app, server, base } = served);
   // If any hostile message were read as this Issuer, it would be routed to the target provider.
   await h.register("acme", [{ kind: "saml_issuer", value: ISSUER }]);
   await h.migrate("acme");
 });
 
 afterAll(async () => {
-  await server?.close();
-  await h?.close();
+  await served?.close();
 });
 
 beforeEach(() => {

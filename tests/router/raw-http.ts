@@ -78,6 +78,18 @@ function write(socket: Socket, bytes: Uint8Array): Promise<void> {
 }
 
 /** A chunked-transfer body of `total` bytes, `chunkSize` at a time, generated lazily. */
+/** Bytes and strings (as UTF-8) joined into one array. */
+export function concatBytes(...parts: (Uint8Array | string)[]): Uint8Array<ArrayBuffer> {
+  const bytes = parts.map((p) => (typeof p === "string" ? new TextEncoder().encode(p) : p));
+  const out = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+  let offset = 0;
+  for (const b of bytes) {
+    out.set(b, offset);
+    offset += b.length;
+  }
+  return out;
+}
+
 export function* chunkedBody(total: number, chunkSize = 64 * 1024, fill = 0x61): Generator<Uint8Array> {
   const encoder = new TextEncoder();
   const block = new Uint8Array(chunkSize).fill(fill);
@@ -138,11 +150,5 @@ function dechunk(bytes: Uint8Array): Uint8Array | null {
     parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }

@@ -1,3 +1,4 @@
+import { unique } from "../support/unique.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CodedError, DomainError, VersionConflict } from "../../shared/errors.ts";
 import { streamIdOf } from "../../shared/events.ts";
@@ -8,7 +9,6 @@ import { BACKENDS, type StoreFixture } from "../support/stores.ts";
 import { migrate, register, rollBack, run } from "../support/commands.ts";
 import { eventually } from "../support/eventually.ts";
 
-const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
 async function rejection(promise: Promise<unknown>): Promise<CodedError> {
   try {

@@ -2,11 +2,19 @@ import { createCommandsApp } from "../../services/commands/app.ts";
 import { createTokenVerifier } from "../../services/commands/auth.ts";
 import { mintToken } from "../../services/commands/tokens.ts";
 import { silentLog } from "../../services/http/log.ts";
-import type { EventStore } from "../../db/event-store.ts";
+import { openEventStore, type EventStore } from "../../db/event-store.ts";
+import { openPglite } from "../../db/pglite.ts";
 import { PROVIDERS } from "./commands.ts";
 import { randomSecret } from "./secrets.ts";
 
 export const TEST_SECRET = randomSecret("api");
+
+/** A fresh in-memory PGlite store with the command API over it (the API tests' setup). */
+export async function pgliteApi(auth: { audience?: string; issuer?: string } = {}) {
+  const db = await openPglite();
+  const store = await openEventStore(db);
+  return { db, store, api: await commandsApi(store, auth) };
+}
 
 /** The command API over a given store, with helpers to call it as a user with curl would. */
 export async function commandsApi(store: EventStore, auth: { audience?: string; issuer?: string } = {}) {

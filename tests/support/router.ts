@@ -11,6 +11,7 @@ import { pinCookies } from "../../services/router/pin-cookie.ts";
 import { forceRoutes } from "../../services/router/force-route.ts";
 import { RouteTable } from "../../services/router/route-table.ts";
 import { demoUpstream } from "../../services/demo-upstreams/app.ts";
+import { serve } from "../../services/runtime/serve.ts";
 import type { Identifier } from "../../shared/identifiers.ts";
 import { executeCommand } from "../../services/commands/execute-command.ts";
 import { randomSecret } from "./secrets.ts";
@@ -113,6 +114,23 @@ export async function routerHarness(options: { presets?: { legacy?: string; targ
 }
 
 export type RouterHarness = Awaited<ReturnType<typeof routerHarness>>;
+
+/** A harness with one router instance served on a real loopback port (for raw-socket and fetch tests). */
+export async function servedRouter() {
+  const h = await routerHarness();
+  const app = h.router().app;
+  const server = await serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+  return {
+    h,
+    app,
+    server,
+    base: `http://127.0.0.1:${server.port}`,
+    async close() {
+      await server.close();
+      await h.close();
+    },
+  };
+}
 
 /** The demo upstream's echo of a forwarded request. */
 export type Echo = { provider: string; method: string; path: string; query: string; bodySha256: string; headers: Record<string, string> };
