@@ -1,9 +1,8 @@
 import { forceRoutes } from "../services/router/force-route.ts";
+import { ttlSeconds } from "./ttl.ts";
 
 export type RouteTokenIo = { readSecret(): Promise<string | undefined>; out(line: string): void; err(line: string): void };
 
-const TTL = /^(\d{1,6})([smh])$/;
-const SECONDS = { s: 1, m: 60, h: 3600 } as const;
 
 /** `ssomig route-token --provider ID [--org ID] [--ttl 15m]`: a token for the X-Ssomig-Route header. */
 export async function runRouteToken(args: string[], io: RouteTokenIo): Promise<number> {
@@ -21,8 +20,8 @@ export async function runRouteToken(args: string[], io: RouteTokenIo): Promise<n
     io.err("ssomig route-token: --provider is required (the provider id to force, e.g. target)");
     return 2;
   }
-  const ttl = TTL.exec(options.ttl!);
-  if (!ttl) {
+  const seconds = ttlSeconds(options.ttl!, "smh");
+  if (seconds === null) {
     io.err(`ssomig route-token: --ttl must look like 90s, 15m or 2h, got ${options.ttl}`);
     return 2;
   }
@@ -31,7 +30,6 @@ export async function runRouteToken(args: string[], io: RouteTokenIo): Promise<n
     io.err("ssomig route-token: needs ROUTER_PIN_SECRET (or the embedded default's DATA_DIR/pin.secret; start ssomigrate once with `npm start`)");
     return 2;
   }
-  const seconds = Number(ttl[1]) * SECONDS[ttl[2] as keyof typeof SECONDS];
   io.out(forceRoutes(secret, { providers: [] }).mint({ provider: options.provider, organizationId: options.org ?? null }, seconds));
   return 0;
 }

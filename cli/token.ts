@@ -1,10 +1,9 @@
 import { SCOPES } from "../services/commands/auth.ts";
 import { mintToken } from "../services/commands/tokens.ts";
+import { ttlSeconds } from "./ttl.ts";
 
 export type TokenIo = { readSecret(): Promise<string | undefined>; out(line: string): void; err(line: string): void };
 
-const TTL = /^(\d{1,6})([smhd])$/;
-const SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
 
 /** `ssomig token [--scope S[,S]] [--sub NAME] [--ttl 1h]`: mints a token from the development secret. */
 export async function runToken(args: string[], io: TokenIo): Promise<number> {
@@ -25,8 +24,8 @@ export async function runToken(args: string[], io: TokenIo): Promise<number> {
     io.err(`ssomig token: unknown scope ${unknown} (known: ${SCOPES.join(", ")})`);
     return 2;
   }
-  const ttl = TTL.exec(options.ttl);
-  if (!ttl) {
+  const seconds = ttlSeconds(options.ttl);
+  if (seconds === null) {
     io.err(`ssomig token: --ttl must look like 30m, 12h or 7d, got ${options.ttl}`);
     return 2;
   }
@@ -35,7 +34,6 @@ export async function runToken(args: string[], io: TokenIo): Promise<number> {
     io.err("ssomig token: no AUTH_SECRET and no development secret under DATA_DIR (start ssomigrate once with `npm start` first)");
     return 2;
   }
-  const seconds = Number(ttl[1]) * SECONDS[ttl[2] as keyof typeof SECONDS];
   io.out(await mintToken(secret, { subject: options.sub, scopes, ttlSeconds: seconds }));
   return 0;
 }
