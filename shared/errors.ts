@@ -3,11 +3,56 @@
  * The HTTP edges map codes to statuses once (see services/http/problem.ts);
  * nothing else decides what a code means on the wire.
  */
+/** The closed list of stable error codes. Adding one without a status does not compile. */
+export const ERROR_CODES = [
+  "malformed_json",
+  "invalid_request",
+  "invalid_if_match",
+  "invalid_idempotency_key",
+  "invalid_cursor",
+  "invalid_saml_message",
+  "invalid_request_target",
+  "missing_token",
+  "invalid_token",
+  "insufficient_scope",
+  "invalid_route_token",
+  "not_found",
+  "organization_not_found",
+  "identifier_not_linked",
+  "method_not_allowed",
+  "organization_exists",
+  "identifier_taken",
+  "already_on_provider",
+  "nothing_to_roll_back",
+  "version_conflict",
+  "body_too_large",
+  "unsupported_media_type",
+  "invalid_identifier",
+  "invalid_organization_id",
+  "invalid_name",
+  "duplicate_identifier",
+  "reason_required",
+  "unknown_provider",
+  "idempotency_key_reused",
+  "internal_error",
+  "upstream_unreachable",
+  "provider_not_configured",
+  "store_unavailable",
+  "upstream_timeout",
+  "invalid_config",
+  // Raised and handled inside the services; listed so a leak still maps to a deliberate status.
+  "idempotency_race",
+  "bus_unavailable",
+] as const;
+
+/** Every stable code the project can raise or answer; services/http/problem.ts gives each its status. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 export class CodedError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, message: string, details?: Record<string, unknown>) {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
     super(message);
     this.name = new.target.name;
     this.code = code;

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
-import { CodedError } from "../../shared/errors.ts";
+import { CodedError, type ErrorCode } from "../../shared/errors.ts";
 import { isConnectionError } from "../../db/sql.ts";
 
-/** The one place a stable error code becomes an HTTP status. Unlisted codes are client errors (400). */
-const STATUS: Record<string, number> = {
+/** The one place a stable error code becomes an HTTP status: every code has one, or this does not compile. */
+const STATUS = {
   malformed_json: 400,
   invalid_request: 400,
   invalid_if_match: 400,
@@ -38,21 +38,24 @@ const STATUS: Record<string, number> = {
   provider_not_configured: 502,
   store_unavailable: 503,
   upstream_timeout: 504,
-};
+  invalid_config: 500,
+  idempotency_race: 409,
+  bus_unavailable: 503,
+} as const satisfies Record<ErrorCode, number>;
 
-export const statusOf = (code: string): number => STATUS[code] ?? 400;
+export const statusOf = (code: ErrorCode): number => STATUS[code];
 
 export type ProblemBody = {
   type: string;
   title: string;
   status: number;
-  code: string;
+  code: ErrorCode;
   detail: string;
   requestId?: string;
   [extension: string]: unknown;
 };
 
-export function problem(code: string, detail: string, extensions: Record<string, unknown> = {}): Response {
+export function problem(code: ErrorCode, detail: string, extensions: Record<string, unknown> = {}): Response {
   const status = statusOf(code);
   const body: ProblemBody = { type: `urn:ssomigrate:problem:${code}`, title: code.replaceAll("_", " "), status, code, detail, ...extensions };
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/problem+json" } });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { OrganizationCommand, RegisterOrganization } from "../../shared/commands.ts";
-import { DomainError } from "../../shared/errors.ts";
+import { DomainError, type ErrorCode } from "../../shared/errors.ts";
 import type { OrganizationEvent } from "../../shared/events.ts";
 import { decide, fold } from "../../shared/organization.ts";
 import { PROVIDERS } from "../support/commands.ts";
@@ -12,7 +12,7 @@ function given(...history: OrganizationEvent[]) {
       const outcome = () => decide(command, fold(history), PROVIDERS);
       return {
         then: (expected: OrganizationEvent[]) => expect(outcome()).toEqual(expected),
-        thenRejects(code: string) {
+        thenRejects(code: ErrorCode) {
           try {
             outcome();
           } catch (error) {
