@@ -51,13 +51,14 @@ export async function testCa(name = "ssomigrate test CA"): Promise<Pem & { issue
 
 /**
  * An HTTPS upstream that serves `sni`'s certificate (signed by `ca`) only to clients that send
- * that server name; anyone else gets a self-signed certificate for another name, which no
- * verifying client accepts. It echoes the request line and headers as JSON.
+ * that server name; anyone else gets a certificate from the same CA for another name, which a
+ * client checking the name it meant refuses. It echoes the request line and headers as JSON.
  */
 export async function sniUpstream(sni: string): Promise<{ port: number; origin: string; ca: string; requests: Request[]; stop(): void }> {
   const ca = await testCa();
   const right = await ca.issue(sni);
-  const wrong = await (await testCa("someone else")).issue("wrong.example.test");
+  // Same CA, other name: a client that trusts the CA but checks no name (or another one) would accept it.
+  const wrong = await ca.issue("wrong.example.test");
   const requests: Request[] = [];
   const server = Bun.serve({
     port: 0,
@@ -66,6 +67,8 @@ export async function sniUpstream(sni: string): Promise<{ port: number; origin: 
     fetch(request) {
       requests.push(request);
       const url = new URL(request.url);
+      // Never answers (until the server stops): for timeouts.
+      if (url.pathname === "/hang") return new Promise<Response>(() => {});
       return Response.json({ provider: "sni", path: url.pathname, headers: Object.fromEntries(request.headers) });
     },
   });
