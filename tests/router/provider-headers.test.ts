@@ -49,6 +49,13 @@ describe("per-provider headers from the environment", () => {
     expect(seen["cname-api-key"]).toBe(SECRET);
   });
 
+  test("a client naming the configured headers in Connection cannot make the router drop them", async () => {
+    const seen = await send("legacy", "203.0.113.9", { connection: "cname-api-key, true-client-ip, host" });
+    expect(seen["cname-api-key"]).toBe(SECRET);
+    expect(seen["true-client-ip"]).toBe("203.0.113.9");
+    expect(seen.host).toBe("auth.example.test");
+  });
+
   test("a provider without the header never receives a client's copy of it", async () => {
     const seen = await send("target", "203.0.113.9", { "cname-api-key": "client-chosen", "true-client-ip": "6.6.6.6" });
     expect(seen["cname-api-key"]).toBeUndefined();
