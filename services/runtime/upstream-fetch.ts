@@ -93,7 +93,8 @@ async function nodeUndiciFetch(tls: Map<string, OriginTls>): Promise<Fetch> {
     if (!entry) {
       const options = tls.get(url.origin);
       const pool = new Pool(url.origin, { connections: 128, keepAliveTimeout: 30_000, ...(options?.ca ? { connect: { ca: options.ca } } : {}) });
-      // Named explicitly: otherwise undici takes the SNI from the Host header, unlike Bun and Deno.
+      // Named explicitly: otherwise undici takes the SNI from the Host header, unlike Bun and Deno
+      // (an IP origin without serverName still gets that: undici has no way to say "none").
       const servername = options?.serverName ?? (/^[\d.]+$|^\[/.test(url.hostname) ? undefined : url.hostname);
       pools.set(url.origin, (entry = { pool, servername }));
     }

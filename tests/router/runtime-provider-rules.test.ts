@@ -29,6 +29,8 @@ beforeAll(async () => {
     "config.json",
     JSON.stringify({
       publicUrl: `https://${PUBLIC_HOST}`,
+      // The test's loopback peer is not a trusted proxy: its X-Forwarded-For must be ignored.
+      trustedProxies: { cidrs: ["10.0.0.0/8"] },
       providers: [
         {
           id: "auth0",
