@@ -19,6 +19,8 @@ import { pinCookies } from "./router/pin-cookie.ts";
 import { forceRoutes } from "./router/force-route.ts";
 import { RouteTable } from "./router/route-table.ts";
 import { upstreamFetch } from "./runtime/upstream-fetch.ts";
+import { providerRules } from "./router/provider-headers.ts";
+import { providerHeaderValues } from "./settings.ts";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
 export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number }) {
@@ -54,12 +56,12 @@ export async function composeRouter(options: { config: Config; db: Database; pin
   const routes = new RouteTable(routeSource(options.db));
   await routes.load();
   const follower = followRoutes({ routes, bus: options.bus, pollMs: options.pollMs, log: options.log });
-  const fetch = await upstreamFetch();
+  const fetch = await upstreamFetch(options.config.providers);
   const metrics = routerMetrics();
   const app = createRouterApp({
     config: options.config,
     routes,
-    forward: createForwarder({ publicUrl: options.config.publicUrl, fetch }),
+    forward: createForwarder({ publicUrl: options.config.publicUrl, fetch, rules: providerRules({ providers: options.config.providers, values: providerHeaderValues(options.config), trustedProxies: options.config.trustedProxies }) }),
     pins: pinCookies(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     forceRoutes: forceRoutes(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     jwks: mergedJwks(options.config.providers, fetch),

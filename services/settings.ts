@@ -3,6 +3,7 @@ import process from "node:process";
 import { ConfigError } from "../shared/errors.ts";
 import { isConnectionError } from "../db/sql.ts";
 import { demoConfig, parseConfig, type Config } from "../shared/config.ts";
+import type { ProviderHeaderValues } from "./router/provider-headers.ts";
 
 /** The only reader of the environment; every variable is documented in the README's table. */
 export const env = (name: string): string | undefined => {
@@ -36,7 +37,31 @@ export async function loadConfig(): Promise<{ config: Config; source: string }> 
   } catch (error) {
     throw new ConfigError("SSOMIG_CONFIG", `${path} is not valid JSON (${(error as Error).message})`);
   }
-  return { config: parseConfig(json, `SSOMIG_CONFIG ${path}:`), source: path };
+  const config = parseConfig(json, `SSOMIG_CONFIG ${path}:`);
+  providerHeaderValues(config, `SSOMIG_CONFIG ${path}:`); // a missing variable stops the start here, before any database or socket
+  return { config, source: path };
+}
+
+/**
+ * Reads each provider header's value from the variable the config names (`{"fromEnv": "X"}`).
+ * Errors name the setting and the variable, never a value; the values travel only in the map
+ * returned, never in the config object, so nothing that prints the config can print them.
+ */
+export function providerHeaderValues(config: Config, source = "SSOMIG_CONFIG"): ProviderHeaderValues {
+  const all = new Map<string, Map<string, string>>();
+  config.providers.forEach((provider, i) => {
+    const values = new Map<string, string>();
+    for (const [name, { fromEnv }] of Object.entries(provider.headers ?? {})) {
+      const value = env(fromEnv)?.trim();
+      const setting = `${source} providers.${i}.headers.${name}`;
+      if (value === undefined || value === "") throw new ConfigError(setting, `environment variable ${fromEnv} is not set`);
+      // Visible ASCII (and spaces/tabs inside): a header line cannot be split or smuggled through it.
+      if (!/^[\x21-\x7e]([\t\x20-\x7e]*[\x21-\x7e])?$/.test(value)) throw new ConfigError(setting, `environment variable ${fromEnv} holds characters a header value cannot carry`);
+      values.set(name, value);
+    }
+    all.set(provider.id, values);
+  });
+  return all;
 }
 
 /** Runs a service's start-up; a configuration error ends the process with one clear line, not a stack. */

@@ -1,6 +1,7 @@
 import type { ProviderConfig } from "../../shared/config.ts";
 import { CodedError } from "../../shared/errors.ts";
 import { withoutPin } from "./pin-cookie.ts";
+import type { ProviderRules } from "./provider-headers.ts";
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -26,7 +27,7 @@ export type Forwarder = (provider: ProviderConfig, request: OutgoingRequest) => 
  * always the provider's origin followed by the received path: nothing in the request can
  * choose another host. Redirects are returned, never followed.
  */
-export function createForwarder(options: { publicUrl: string; fetch: Fetch }): Forwarder {
+export function createForwarder(options: { publicUrl: string; fetch: Fetch; rules?: ProviderRules }): Forwarder {
   const publicUrl = new URL(options.publicUrl);
   // Parsed once per provider, not on every request.
   const origins = new Map<string, URL>();
@@ -39,6 +40,7 @@ export function createForwarder(options: { publicUrl: string; fetch: Fetch }): F
     const url = provider.origin + rewritePath(request.target, provider.rewrites);
     const providerUrl = originOf(provider);
     const headers = upstreamHeaders(request, provider.preserveHost ? publicUrl.host : providerUrl.host, publicUrl);
+    options.rules?.(provider, headers, request);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), provider.timeoutMs);
     let upstream: Response;

@@ -11,8 +11,13 @@ export type RequestKind =
   | "oidc_callback"
   | "token"
   | "userinfo"
+  | "revocation"
+  | "introspection"
+  | "logout"
+  | "hosted_login"
   | "discovery"
   | "jwks"
+  | "provider_jwks"
   | "metadata"
   | "other";
 
@@ -34,7 +39,7 @@ export type Classification = {
   saml: { value: string; binding: "post" | "redirect" } | null;
 };
 
-export type PathTables = Record<"authorize" | "token" | "userinfo" | "samlAcs" | "oidcCallback" | "samlLogout" | "metadata", PathMatcher>;
+export type PathTables = Record<keyof Omit<PresetShape, "jwks">, PathMatcher>;
 
 /** Compiles the union of the configured providers' URL shapes once, at start-up. */
 export function compilePathTables(presets: Iterable<Preset>): PathTables {
@@ -48,6 +53,12 @@ export function compilePathTables(presets: Iterable<Preset>): PathTables {
     oidcCallback: all("oidcCallback"),
     samlLogout: all("samlLogout"),
     metadata: all("metadata"),
+    revocation: all("revocation"),
+    introspection: all("introspection"),
+    logout: all("logout"),
+    hostedLogin: all("hostedLogin"),
+    discovery: all("discovery"),
+    jwksPaths: all("jwksPaths"),
   };
 }
 
@@ -73,14 +84,22 @@ export function classifyRequest(req: RoutableRequest, paths: PathTables): Classi
   }
   if (req.path === "/.well-known/jwks.json") return { kind: "jwks", pathConnection: null, saml: null };
   if (req.path.endsWith("/.well-known/openid-configuration")) return { kind: "discovery", pathConnection: null, saml: null };
+  // Only requests without a SAML message get here: a path that is one provider's SAML SLO and
+  // another's browser logout (Auth0's and Cognito's /logout) is the browser logout.
   const table: [RequestKind, PathMatcher][] = [
     ["token", paths.token],
     ["userinfo", paths.userinfo],
+    ["revocation", paths.revocation],
+    ["introspection", paths.introspection],
     ["authorize", paths.authorize],
     ["oidc_callback", paths.oidcCallback],
+    ["logout", paths.logout],
     ["saml_logout", paths.samlLogout],
     ["saml_post", paths.samlAcs],
     ["metadata", paths.metadata],
+    ["discovery", paths.discovery],
+    ["provider_jwks", paths.jwksPaths],
+    ["hosted_login", paths.hostedLogin],
   ];
   for (const [kind, matcher] of table) {
     const match = matcher.match(req.path);
