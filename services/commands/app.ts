@@ -7,6 +7,7 @@ import { errorHandler, problem } from "../http/problem.ts";
 import type { Log } from "../http/log.ts";
 import { requireScope, type Principal, type VerifyToken } from "./auth.ts";
 import type { AppendedChange } from "./execute-command.ts";
+import { onlyQuery } from "./input.ts";
 import { logRoutes } from "./log-routes.ts";
 import { organizationRoutes } from "./organization-routes.ts";
 
@@ -85,6 +86,6 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
 
   const admin = requireScope(deps.verifyToken, "admin");
   app.post("/v1/replay", admin, async (c) => c.json(await deps.store.replay({ swap: true })));
-  app.get("/v1/replay/verify", admin, async (c) => c.json(await deps.store.replay({ swap: false })));
+  app.get("/v1/replay/verify", admin, onlyQuery([]), async (c) => c.json(await deps.store.replay({ swap: false })));
   return app;
 }
