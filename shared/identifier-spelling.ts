@@ -37,7 +37,7 @@ const IDNA = { checkBidi: true, checkHyphens: false, checkJoiners: true, useSTD3
 export function domainNormalForm(raw: string): string | null {
   const value = raw.endsWith(".") ? raw.slice(0, -1) : raw;
   let ascii: string | null;
-  if (ASCII_DOMAIN.test(value)) ascii = value.toLowerCase();
+  if (ASCII_DOMAIN.test(value) && !/xn--/i.test(value)) ascii = value.toLowerCase(); // punycode labels are checked by tr46
   else if (/[\x00-\x7f]/.test(value.replace(/[A-Za-z0-9.-]/g, ""))) return null; // ASCII punctuation: a scheme, port, path or @
   else ascii = toASCII(value, IDNA);
   if (ascii === null || ascii.length > 253) return null;

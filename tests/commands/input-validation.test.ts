@@ -206,3 +206,34 @@ describe("If-Match follows RFC 9110", () => {
     expect(body.detail).toContain("one version ETag");
   });
 });
+
+describe("identifier spelling through the API: one identity, one owner", () => {
+  test("an OIDC issuer registered in one spelling is taken in every other", async () => {
+    const a = unique("iss");
+    const b = unique("iss");
+    const host = `${a}.example.com`;
+    const created = await api.call("POST", "/v1/organizations", { id: a, name: "A", identifiers: [{ kind: "oidc_issuer", value: `HTTPS://${host.toUpperCase()}:443/` }] });
+    expect(created.status).toBe(201);
+    expect(created.body.identifiers).toEqual([{ kind: "oidc_issuer", value: `https://${host}` }]);
+    await api.call("POST", "/v1/organizations", { id: b, name: "B" });
+    for (const spelling of [`https://${host}`, `https://${host}/`, `https://${host.toUpperCase()}`]) {
+      await refused(api.call("POST", `/v1/organizations/${b}/identifiers`, { kind: "oidc_issuer", value: spelling }), 409, "identifier_taken");
+    }
+    const again = await api.call("POST", `/v1/organizations/${a}/identifiers`, { kind: "oidc_issuer", value: `https://${host}/` });
+    expect({ status: again.status, version: again.body.version }).toEqual({ status: 200, version: 1 });
+    const unlinked = await api.call("DELETE", `/v1/organizations/${a}/identifiers/oidc_issuer/${encodeURIComponent(`https://${host.toUpperCase()}/`)}`);
+    expect(unlinked.status).toBe(200);
+    expect(unlinked.body.identifiers).toEqual([]);
+  });
+  test("a Unicode or trailing-dot domain is stored as punycode, and its other spellings are taken", async () => {
+    const a = unique("idn");
+    const b = unique("idn");
+    const created = await api.call("POST", "/v1/organizations", { id: a, name: "A", identifiers: [{ kind: "domain", value: `${a}-MÜNCHEN.de.` }] });
+    expect(created.status).toBe(201);
+    const stored = created.body.identifiers[0].value as string;
+    expect(stored).toMatch(/^xn--.*\.de$/);
+    await api.call("POST", "/v1/organizations", { id: b, name: "B" });
+    await refused(api.call("POST", `/v1/organizations/${b}/identifiers`, { kind: "domain", value: `${a}-münchen.de` }), 409, "identifier_taken");
+    await refused(api.call("POST", `/v1/organizations/${b}/identifiers`, { kind: "domain", value: `${stored}.` }), 409, "identifier_taken");
+  });
+});
