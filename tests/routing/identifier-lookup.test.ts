@@ -10,16 +10,14 @@ function fixedSource(snapshot: RouteSnapshot): RouteSource {
   return { loadAll: async () => snapshot, changesSince: async () => ({ rows: [], horizon: snapshot.horizon, position: snapshot.position }) };
 }
 
-const api = (kind: string, value: string) => normalizeIdentifier(kind, value);
-
 async function table() {
   const routes = new RouteTable(
     fixedSource({
       horizon: "1",
       position: 3,
       rows: [
-        // Registered through today's API: normal forms.
-        { organizationId: "munich", provider: "target", identifiers: [api("domain", "münchen.de"), api("oidc_issuer", "https://Login.Munich.example:443/")] },
+        // Registered through today's API: normal forms (the API test checks the API writes these).
+        { organizationId: "munich", provider: "target", identifiers: [{ kind: "domain", value: "xn--mnchen-3ya.de" }, { kind: "oidc_issuer", value: "https://login.munich.example" }] },
         // Written before identifiers were normalized: the table keys them by their normal form.
         { organizationId: "legacy-spelling", provider: "target", identifiers: [{ kind: "domain", value: "OldCorp.COM." }, { kind: "oidc_issuer", value: "HTTPS://IdP.OldCorp.com/tenant/" }] },
         { organizationId: "exact", provider: "target", identifiers: [{ kind: "saml_issuer", value: "HTTPS://Exact.example/" }] },
@@ -40,6 +38,11 @@ async function resolve(query: string, classification = AUTHORIZE) {
 }
 
 describe("the router looks requests up in the API's normal form", () => {
+  test("the rows above are what the API stores for those spellings", () => {
+    expect(normalizeIdentifier("domain", "münchen.de").value).toBe("xn--mnchen-3ya.de");
+    expect(normalizeIdentifier("oidc_issuer", "https://Login.Munich.example:443/").value).toBe("https://login.munich.example");
+  });
+
   test.each([
     ["login_hint=jane@münchen.de", "munich"],
     ["login_hint=jane@MÜNCHEN.DE.", "munich"],
