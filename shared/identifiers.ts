@@ -77,7 +77,8 @@ function checkOidcIssuer(value: string): string {
 }
 
 function invalid(message: string, kind: unknown, value: unknown): ValidationError {
-  return new ValidationError("invalid_identifier", message, { kind, value: typeof value === "string" ? printable(value.slice(0, 200)) : value });
+  const shown = (v: unknown) => (typeof v === "string" ? printable(v.slice(0, 200)) : v);
+  return new ValidationError("invalid_identifier", message, { kind: shown(kind), value: shown(value) });
 }
 
 /** Echoes a refused value without the characters that made it unsafe to show. */

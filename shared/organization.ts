@@ -21,6 +21,8 @@ export const initialState: OrganizationState = { status: "unregistered" };
 
 const ORGANIZATION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const MAX_NAME = 200;
+/** What a reader cannot see: a name made only of these is blank. */
+const BLANK = /[\s\p{Default_Ignorable_Code_Point}]/gu;
 export const MAX_REASON = 1000;
 
 /** Throws `invalid_organization_id` unless `id` could name an organization (so it is safe to look up). */
@@ -42,7 +44,7 @@ export function validateCommand(command: OrganizationCommand): void {
 }
 
 function checkName(name: string): string {
-  if (typeof name !== "string" || name.trim() === "") throw new DomainError("invalid_name", "an organization needs a name");
+  if (typeof name !== "string" || name.replace(BLANK, "") === "") throw new DomainError("invalid_name", "an organization needs a name");
   const fault = textFault(name, { max: MAX_NAME });
   if (fault) throw new DomainError("invalid_name", `the name ${fault}`);
   return name.trim();
@@ -116,7 +118,7 @@ export function decide(command: OrganizationCommand, state: OrganizationState, p
       const reason = requireReason(command.reason);
       const to = command.to ?? providers.defaultTarget;
       if (!providers.ids.includes(to)) {
-        throw new DomainError("unknown_provider", `no provider ${to} is configured (known: ${providers.ids.join(", ")})`);
+        throw new DomainError("unknown_provider", `no provider ${JSON.stringify(to.slice(0, 64))} is configured (known: ${providers.ids.join(", ")})`);
       }
       if (to === state.provider) throw new DomainError("already_on_provider", `organization ${organizationId} is already on ${to}`);
       return [{ type: "OrganizationMigrated", data: { organizationId, from: state.provider, to, reason } }];

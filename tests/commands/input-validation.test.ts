@@ -154,6 +154,16 @@ describe("the same mistake gets the same code, in plain words", () => {
   });
 });
 
+describe("what a refusal echoes is bounded", () => {
+  test("a 10,000-character provider or identifier kind is refused without echoing it whole", async () => {
+    const to = await refused(api.call("POST", `/v1/organizations/${acme}/migrate`, { to: "p".repeat(10_000), reason: "r" }), 422, "unknown_provider");
+    expect(to.detail.length).toBeLessThan(200);
+    const kind = await api.call("POST", `/v1/organizations/${acme}/identifiers`, { kind: "k".repeat(10_000), value: "v" });
+    expect(kind.status).toBe(422);
+    expect(JSON.stringify(kind.body).length).toBeLessThan(1000);
+  });
+});
+
 describe("query parameters", () => {
   test("an unknown provider in the organization list is 422 unknown_provider", () =>
     refused(api.call("GET", "/v1/organizations?provider=nope"), 422, "unknown_provider"));

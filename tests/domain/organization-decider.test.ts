@@ -95,7 +95,7 @@ describe("RollBackOrganization", () => {
 describe("free text and identifiers a store cannot hold or a reader cannot see", () => {
   const register = (name: string, organizationId = acme): OrganizationCommand => ({ type: "RegisterOrganization", organizationId, name, identifiers: [] });
   test("a name with NUL, an unpaired surrogate or over 200 characters is invalid_name", () => {
-    for (const name of ["A\u0000", "A\ud800", "x".repeat(201), "\t"]) given().when(register(name)).thenRejects("invalid_name");
+    for (const name of ["A\u0000", "A\ud800", "x".repeat(201), "\t", "\u200b\u202e "]) given().when(register(name)).thenRejects("invalid_name");
   });
   test("an organization id over 63 characters is invalid_organization_id, like a malformed one", () => {
     given().when(register("x", "a".repeat(64))).thenRejects("invalid_organization_id");
