@@ -43,7 +43,9 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
     await next();
     c.header("x-request-id", requestId);
     const principal = c.get("principal");
-    deps.log({ msg: "request", requestId, method: c.req.method, path: c.req.path, status: c.res.status, durationMs: +(performance.now() - started).toFixed(2), actor: principal?.subject ?? null });
+    // A refusal's code and reason go in its request line (a bad token's included: the reason names the rule, never the token).
+    const refusal = c.error instanceof CodedError ? { code: c.error.code, reason: c.error.message } : {};
+    deps.log({ msg: "request", requestId, method: c.req.method, path: c.req.path, status: c.res.status, durationMs: +(performance.now() - started).toFixed(2), actor: principal?.subject ?? null, ...refusal });
   });
   app.use(
     "/v1/*",

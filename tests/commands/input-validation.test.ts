@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Database } from "../../db/sql.ts";
-import { pgliteApi, type commandsApi } from "../support/api.ts";
+import { createCommandsApp } from "../../services/commands/app.ts";
+import { createTokenVerifier } from "../../services/commands/auth.ts";
+import { openEventStore } from "../../db/event-store.ts";
+import { pgliteApi, TEST_SECRET, type commandsApi } from "../support/api.ts";
+import { PROVIDERS } from "../support/commands.ts";
 import { unique } from "../support/unique.ts";
 
 let db: Database;
@@ -111,6 +115,16 @@ describe("a token's sub names a person or a system, printably", () => {
       expect(await eventCount()).toBe(before);
     });
   }
+  test("the refusal's reason is in the API's log line for the request, and the token is not", async () => {
+    const logs: Record<string, unknown>[] = [];
+    const app = createCommandsApp({ store: await openEventStore(db), providers: PROVIDERS, verifyToken: await createTokenVerifier({ secret: TEST_SECRET }), log: (e) => logs.push(e) });
+    const token = await api.token(undefined, "bob\u0000");
+    const response = await app.request(`/v1/organizations/${acme}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(401);
+    const line = logs.find((l) => l.msg === "request");
+    expect(line).toMatchObject({ status: 401, code: "invalid_token", reason: "the token's subject (sub) must not contain control characters" });
+    expect(JSON.stringify(logs)).not.toContain(token);
+  });
   test("a 255-character sub with Unicode letters is accepted", async () => {
     const token = await api.token(undefined, "ü".repeat(255));
     const response = await api.app.request(`/v1/organizations/${acme}`, { headers: { authorization: `Bearer ${token}` } });
