@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   "invalid_name",
   "duplicate_identifier",
   "reason_required",
+  "invalid_reason",
   "unknown_provider",
   "idempotency_key_reused",
   "internal_error",

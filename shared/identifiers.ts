@@ -1,14 +1,11 @@
 import { ValidationError } from "./errors.ts";
+import { domainNormalForm, identifierCharacterFault, MAX_ISSUER, oidcIssuerNormalForm } from "./identifier-spelling.ts";
 
-/** How traffic finds its organization. Each kind is matched exactly after `normalizeIdentifier`. */
+/** How traffic finds its organization. Each kind is matched in the normal form of `identifier-spelling.ts`. */
 export const IDENTIFIER_KINDS = ["domain", "saml_issuer", "oidc_issuer", "connection", "client_id"] as const;
 export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
 export type Identifier = { kind: IdentifierKind; value: string };
 
-const MAX_URI = 1024;
-const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
-const URI_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/;
 const CONNECTION = /^[A-Za-z0-9][A-Za-z0-9._:~-]{0,127}$/;
 const CLIENT_ID = /^[\x21-\x7e]{1,256}$/;
 
@@ -22,19 +19,23 @@ export function identifierKey(id: Identifier): string {
 }
 
 /**
- * Validates an identifier and returns its canonical form, or throws `invalid_identifier`.
- * Email domains are case-insensitive, so they are lower-cased; issuers, connections and
- * client ids are compared byte for byte, exactly as the IdP or provider sends them.
+ * Validates an identifier and returns its normal form (see identifier-spelling.ts), or throws
+ * `invalid_identifier`. No identifier may hold control, invisible (zero-width, bidi) or
+ * unpaired-surrogate characters; the router compares against the same normal form.
  */
 export function normalizeIdentifier(kind: unknown, value: unknown): Identifier {
   if (!isIdentifierKind(kind)) {
     throw invalid(`kind must be one of ${IDENTIFIER_KINDS.join(", ")}`, kind, value);
   }
   if (typeof value !== "string" || value.length === 0) throw invalid("value must be a non-empty string", kind, value);
-  if (CONTROL.test(value)) throw invalid("value must not contain control characters", kind, value);
+  const fault = identifierCharacterFault(value);
+  if (fault) throw invalid(`value ${fault}`, kind, value);
   switch (kind) {
-    case "domain":
-      return { kind, value: normalizeDomain(value, kind) };
+    case "domain": {
+      const domain = value.length <= 254 ? domainNormalForm(value) : null;
+      if (domain === null) throw invalid("a domain is a hostname such as example.com (no scheme, path, port or IP address)", kind, value);
+      return { kind, value: domain };
+    }
     case "saml_issuer":
       return { kind, value: checkSamlIssuer(value) };
     case "oidc_issuer":
@@ -50,45 +51,35 @@ export function normalizeIdentifier(kind: unknown, value: unknown): Identifier {
   }
 }
 
-function normalizeDomain(raw: string, kind: IdentifierKind): string {
-  const value = raw.toLowerCase().replace(/\.$/, "");
-  const labels = value.split(".");
-  if (value.length > 253 || labels.length < 2 || !labels.every((l) => HOST_LABEL.test(l)) || /^\d+$/.test(labels.at(-1)!)) {
-    throw invalid("a domain is a hostname such as example.com (no scheme, path, port or IP address)", kind, raw);
-  }
-  return value;
-}
-
 /**
  * SAML says an entity ID is a URI, and most are (https URLs, URNs). Some IdPs ship other
  * defaults (JumpCloud's is the literal "IdP Entity ID"), and the router must match what the IdP
- * really sends, so any printable value is accepted; leading or trailing spaces are refused
- * because the router compares against the trimmed Issuer text.
+ * really sends, so any printable value is accepted and kept exactly; leading or trailing
+ * whitespace is refused (not trimmed) because the router compares against the trimmed Issuer text.
  */
 function checkSamlIssuer(value: string): string {
-  if (value.length > MAX_URI) throw invalid(`an issuer is at most ${MAX_URI} characters`, "saml_issuer", value);
+  if (value.length > MAX_ISSUER) throw invalid(`an issuer is at most ${MAX_ISSUER} characters`, "saml_issuer", value);
   if (value.trim() !== value) throw invalid("an issuer has no leading or trailing whitespace", "saml_issuer", value);
   return value;
 }
 
+const ISSUER_FAULTS = {
+  not_url: "an OIDC issuer is an https URL",
+  not_ascii: "an OIDC issuer is written in ASCII (an internationalized host in its xn-- form)",
+  not_https: "an OIDC issuer uses https (http only for localhost)",
+  has_query: "an OIDC issuer has no query, fragment or credentials",
+} as const;
+
 function checkOidcIssuer(value: string): string {
-  let url: URL;
-  try {
-    if (!URI_SCHEME.test(value) || value.length > MAX_URI) throw new Error("not a URI");
-    url = new URL(value);
-  } catch {
-    throw invalid("an OIDC issuer is an https URL", "oidc_issuer", value);
-  }
-  const local = url.hostname === "localhost" || url.hostname === "127.0.0.1" || url.hostname === "[::1]";
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) {
-    throw invalid("an OIDC issuer uses https (http only for localhost)", "oidc_issuer", value);
-  }
-  if (url.search || url.hash || url.username || url.password) {
-    throw invalid("an OIDC issuer has no query, fragment or credentials", "oidc_issuer", value);
-  }
-  return value;
+  const normal = oidcIssuerNormalForm(value);
+  if ("fault" in normal) throw invalid(ISSUER_FAULTS[normal.fault], "oidc_issuer", value);
+  return normal.value;
 }
 
 function invalid(message: string, kind: unknown, value: unknown): ValidationError {
-  return new ValidationError("invalid_identifier", message, { kind, value: typeof value === "string" ? value.slice(0, 200) : value });
+  const shown = (v: unknown) => (typeof v === "string" ? printable(v.slice(0, 200)) : v);
+  return new ValidationError("invalid_identifier", message, { kind: shown(kind), value: shown(value) });
 }
+
+/** Echoes a refused value without the characters that made it unsafe to show. */
+const printable = (value: string): string => value.replace(/[\p{Cc}\p{Cs}\p{Default_Ignorable_Code_Point}]/gu, "\uFFFD");

@@ -1,7 +1,9 @@
 import { DomainError } from "./errors.ts";
 import type { OrganizationCommand } from "./commands.ts";
 import type { OrganizationEvent } from "./events.ts";
+import { spellingKey } from "./identifier-spelling.ts";
 import { identifierKey, type Identifier } from "./identifiers.ts";
+import { textFault } from "./text.ts";
 import type { ProviderCatalog } from "./providers.ts";
 
 export type RegisteredOrganization = {
@@ -18,6 +20,35 @@ export type OrganizationState = { status: "unregistered" } | RegisteredOrganizat
 export const initialState: OrganizationState = { status: "unregistered" };
 
 const ORGANIZATION_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const MAX_NAME = 200;
+/** What a reader cannot see: a name made only of these is blank. */
+const BLANK = /[\s\p{Default_Ignorable_Code_Point}]/gu;
+export const MAX_REASON = 1000;
+
+/** Throws `invalid_organization_id` unless `id` could name an organization (so it is safe to look up). */
+export function checkOrganizationId(id: unknown): string {
+  if (typeof id !== "string" || !ORGANIZATION_ID.test(id)) {
+    throw new DomainError("invalid_organization_id", "an organization id is 1-63 lower-case letters, digits, - or _, starting with a letter or digit");
+  }
+  return id;
+}
+
+/**
+ * The command's own fields, before any state is read: the same mistake gets the same code
+ * whether it is a missing, empty, too long or unstorable value.
+ */
+export function validateCommand(command: OrganizationCommand): void {
+  checkOrganizationId(command.organizationId);
+  if (command.type === "RegisterOrganization") checkName(command.name);
+  if (command.type === "MigrateOrganization" || command.type === "RollBackOrganization") requireReason(command.reason);
+}
+
+function checkName(name: string): string {
+  if (typeof name !== "string" || name.replace(BLANK, "") === "") throw new DomainError("invalid_name", "an organization needs a name");
+  const fault = textFault(name, { max: MAX_NAME });
+  if (fault) throw new DomainError("invalid_name", `the name ${fault}`);
+  return name.trim();
+}
 
 export function evolve(state: OrganizationState, event: OrganizationEvent): OrganizationState {
   switch (event.type) {
@@ -52,41 +83,42 @@ export const fold = (events: Iterable<OrganizationEvent>, from: OrganizationStat
 /** Business rules, all of them: given the state and a command, the new events or a DomainError. */
 export function decide(command: OrganizationCommand, state: OrganizationState, providers: ProviderCatalog): OrganizationEvent[] {
   const organizationId = command.organizationId;
+  validateCommand(command);
   if (command.type === "RegisterOrganization") {
     if (state.status === "registered") throw new DomainError("organization_exists", `organization ${organizationId} already exists`);
-    if (!ORGANIZATION_ID.test(organizationId)) {
-      throw new DomainError("invalid_organization_id", "an organization id is 1-63 lower-case letters, digits, - or _");
-    }
-    if (command.name.trim() === "") throw new DomainError("invalid_name", "an organization needs a name");
     const seen = new Set<string>();
     for (const identifier of command.identifiers) {
-      if (seen.has(identifierKey(identifier))) {
+      if (seen.has(spellingKey(identifier))) {
         throw new DomainError("duplicate_identifier", `${identifier.kind} ${identifier.value} is listed twice`);
       }
-      seen.add(identifierKey(identifier));
+      seen.add(spellingKey(identifier));
     }
-    const data = { organizationId, name: command.name.trim(), provider: providers.defaultProvider, identifiers: command.identifiers };
+    const data = { organizationId, name: checkName(command.name), provider: providers.defaultProvider, identifiers: command.identifiers };
     return [{ type: "OrganizationRegistered", data }];
   }
   if (state.status !== "registered") {
     throw new DomainError("organization_not_found", `organization ${organizationId} does not exist`);
   }
   switch (command.type) {
+    // Identifiers are compared by spelling key, so one stored before normalization existed
+    // ("https://IdP.example.com/") is the same identity as its normal form; an unlink names the
+    // spelling that was stored, so folding and the projection remove exactly that one.
     case "LinkIdentifier": {
-      const linked = state.identifiers.some((i) => identifierKey(i) === identifierKey(command.identifier));
+      const linked = state.identifiers.some((i) => spellingKey(i) === spellingKey(command.identifier));
       return linked ? [] : [{ type: "IdentifierLinked", data: { organizationId, identifier: command.identifier } }];
     }
     case "UnlinkIdentifier": {
-      if (!state.identifiers.some((i) => identifierKey(i) === identifierKey(command.identifier))) {
+      const stored = state.identifiers.find((i) => spellingKey(i) === spellingKey(command.identifier));
+      if (!stored) {
         throw new DomainError("identifier_not_linked", `${command.identifier.kind} ${command.identifier.value} is not linked to ${organizationId}`);
       }
-      return [{ type: "IdentifierUnlinked", data: { organizationId, identifier: command.identifier } }];
+      return [{ type: "IdentifierUnlinked", data: { organizationId, identifier: stored } }];
     }
     case "MigrateOrganization": {
       const reason = requireReason(command.reason);
       const to = command.to ?? providers.defaultTarget;
       if (!providers.ids.includes(to)) {
-        throw new DomainError("unknown_provider", `no provider ${to} is configured (known: ${providers.ids.join(", ")})`);
+        throw new DomainError("unknown_provider", `no provider ${JSON.stringify(to.slice(0, 64))} is configured (known: ${providers.ids.join(", ")})`);
       }
       if (to === state.provider) throw new DomainError("already_on_provider", `organization ${organizationId} is already on ${to}`);
       return [{ type: "OrganizationMigrated", data: { organizationId, from: state.provider, to, reason } }];
@@ -101,8 +133,10 @@ export function decide(command: OrganizationCommand, state: OrganizationState, p
 }
 
 function requireReason(reason: string): string {
-  const trimmed = reason.trim();
+  const trimmed = typeof reason === "string" ? reason.trim() : "";
   if (trimmed === "") throw new DomainError("reason_required", "a migration or rollback needs a reason (it goes into the audit log)");
+  const fault = textFault(reason, { max: MAX_REASON, multiline: true });
+  if (fault) throw new DomainError("invalid_reason", `the reason ${fault}`);
   return trimmed;
 }
 

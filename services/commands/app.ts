@@ -7,6 +7,7 @@ import { errorHandler, problem } from "../http/problem.ts";
 import type { Log } from "../http/log.ts";
 import { requireScope, type Principal, type VerifyToken } from "./auth.ts";
 import type { AppendedChange } from "./execute-command.ts";
+import { onlyQuery } from "./input.ts";
 import { logRoutes } from "./log-routes.ts";
 import { organizationRoutes } from "./organization-routes.ts";
 
@@ -42,7 +43,9 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
     await next();
     c.header("x-request-id", requestId);
     const principal = c.get("principal");
-    deps.log({ msg: "request", requestId, method: c.req.method, path: c.req.path, status: c.res.status, durationMs: +(performance.now() - started).toFixed(2), actor: principal?.subject ?? null });
+    // A refusal's code and reason go in its request line (a bad token's included: the reason names the rule, never the token).
+    const refusal = c.error instanceof CodedError ? { code: c.error.code, reason: c.error.message } : {};
+    deps.log({ msg: "request", requestId, method: c.req.method, path: c.req.path, status: c.res.status, durationMs: +(performance.now() - started).toFixed(2), actor: principal?.subject ?? null, ...refusal });
   });
   app.use(
     "/v1/*",
@@ -85,6 +88,6 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
 
   const admin = requireScope(deps.verifyToken, "admin");
   app.post("/v1/replay", admin, async (c) => c.json(await deps.store.replay({ swap: true })));
-  app.get("/v1/replay/verify", admin, async (c) => c.json(await deps.store.replay({ swap: false })));
+  app.get("/v1/replay/verify", admin, onlyQuery([]), async (c) => c.json(await deps.store.replay({ swap: false })));
   return app;
 }

@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { createRemoteJWKSet, errors, importSPKI, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { CodedError, ConfigError } from "../../shared/errors.ts";
+import { subjectFault } from "../../shared/text.ts";
 
 export const SCOPES = ["migrations:read", "migrations:write", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -37,6 +38,8 @@ export async function createTokenVerifier(options: AuthOptions): Promise<VerifyT
         clockTolerance: 5,
       });
       if (typeof payload.sub !== "string" || payload.sub === "") throw new CodedError("invalid_token", "the token has no subject (sub)");
+      const subFault = subjectFault(payload.sub);
+      if (subFault) throw new CodedError("invalid_token", `the token's subject (sub) ${subFault}`, { reason: `sub ${subFault}` });
       return { subject: payload.sub, scopes: scopesOf(payload) };
     } catch (error) {
       if (error instanceof CodedError) throw error;

@@ -3,16 +3,25 @@ import { z } from "zod";
 import { CodedError } from "../../shared/errors.ts";
 import { EVENT_TYPES, type EventType } from "../../shared/events.ts";
 import { normalizeIdentifier, type Identifier } from "../../shared/identifiers.ts";
+import { checkOrganizationId } from "../../shared/organization.ts";
 import type { LogCursor } from "../../db/event-store.ts";
 
 const identifierInput = z.object({ kind: z.string(), value: z.string() }).strict();
-const reason = z.string().max(1000);
+// Lengths, emptiness and characters are checked by the decider's validation (422 with the
+// field's own code); here only shape: a missing id, name or reason is the same mistake as an
+// empty one, so they may be absent (null too) and the validation names them.
+const reason = z.string().nullish().transform((r) => r ?? "");
+const MAX_IDENTIFIERS = 100;
 
 export const registerBody = z
-  .object({ id: z.string().max(63), name: z.string().max(200), identifiers: z.array(identifierInput).max(100).default([]) })
+  .object({
+    id: z.string().nullish().transform((v) => v ?? ""),
+    name: z.string().nullish().transform((v) => v ?? ""),
+    identifiers: z.array(identifierInput).max(MAX_IDENTIFIERS).default([]),
+  })
   .strict();
 export const identifierBody = identifierInput;
-export const migrateBody = z.object({ to: z.string().max(32).optional(), reason }).strict();
+export const migrateBody = z.object({ to: z.string().optional(), reason }).strict();
 export const rollbackBody = z.object({ reason }).strict();
 
 /** Reads a JSON body: 415 unless JSON, 400 when malformed or when it has unknown or mistyped fields. */
@@ -29,22 +38,78 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T): Prom
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const field = issue.path.join(".") || "(body)";
-    const message = issue.code === "unrecognized_keys" ? `unknown field ${issue.keys.join(", ")}` : issue.message;
-    throw new CodedError("invalid_request", `${field}: ${message}`, { field });
+    const field = fieldName(issue.path);
+    throw new CodedError("invalid_request", plainWords(issue, field, valueAt(json, issue.path)), { field: field || null });
   }
   return { value: parsed.data, raw };
 }
 
+/** `identifiers.0.kind` → `identifiers[0].kind`. */
+const fieldName = (path: readonly PropertyKey[]): string =>
+  path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
+
+/** Says what is wrong with a field in our words; the validator's own messages never reach users. */
+function plainWords(issue: z.core.$ZodIssue, field: string, given: unknown): string {
+  const subject = field || "the body";
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return `${field ? `${field} has an ` : ""}unknown field ${issue.keys.map((k) => JSON.stringify(k.slice(0, 64))).join(", ")}`;
+    case "invalid_type":
+      if (field === "") return "the body must be a JSON object";
+      return given === undefined ? `${field} is required` : `${field} must be ${article(issue.expected)}`;
+    case "too_big":
+      return `${subject} has at most ${issue.maximum} ${issue.origin === "array" ? "entries" : "characters"}`;
+    default:
+      return `${subject} is not valid`;
+  }
+}
+
+function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+  let value = json;
+  for (const key of path) value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+const article = (expected: string): string => (expected === "array" || expected === "object" ? `an ${expected}` : `a ${expected}`);
+
 export const toIdentifier = (input: { kind: string; value: string }): Identifier => normalizeIdentifier(input.kind, input.value);
 
-/** `If-Match: "3"` → 3. */
-export function expectedVersionFrom(header: string | undefined): number | undefined {
+/**
+ * `If-Match: "3"` → version 3; `If-Match: *` → "any current version", i.e. the organization
+ * must exist (RFC 9110 §13.1.1). If-Match compares strongly, so a weak validator (`W/"3"`) can
+ * never match: it is refused with that rule rather than failing every time.
+ */
+export function expectedVersionFrom(header: string | undefined): number | "any" | undefined {
   if (header === undefined) return undefined;
+  if (/^\s*\*\s*$/.test(header)) return "any";
+  if (/^\s*W\//.test(header)) {
+    throw new CodedError("invalid_if_match", 'If-Match uses the strong comparison (RFC 9110 §13.1.1), so a weak validator W/"..." never matches: send the ETag as given, such as "3"');
+  }
   const match = /^\s*"(\d{1,9})"\s*$/.exec(header);
-  if (!match) throw new CodedError("invalid_if_match", 'If-Match must be a version ETag such as "3"');
+  if (!match) throw new CodedError("invalid_if_match", 'If-Match must be one version ETag such as "3", or *');
   return Number(match[1]);
 }
+
+/** Query parameters of a GET: each at most once, and only those the endpoint takes (400 otherwise). */
+export function queryParams<const N extends string>(url: string, allowed: readonly N[]): Partial<Record<N, string>> {
+  const params: Partial<Record<N, string>> = {};
+  for (const [name, value] of new URL(url).searchParams) {
+    if (!(allowed as readonly string[]).includes(name)) {
+      const takes = allowed.length > 0 ? `it takes ${allowed.join(", ")}` : "it takes none";
+      throw new CodedError("invalid_request", `unknown query parameter ${JSON.stringify(name.slice(0, 64))} (${takes})`, { parameter: name.slice(0, 64) });
+    }
+    if (params[name as N] !== undefined) throw new CodedError("invalid_request", `query parameter ${name} is given more than once`, { parameter: name });
+    params[name as N] = value;
+  }
+  return params;
+}
+
+/** Middleware form of `queryParams` for endpoints that read their parameters elsewhere. */
+export const onlyQuery = (allowed: readonly string[]) =>
+  async function checkQuery(c: Context, next: () => Promise<void>) {
+    queryParams(c.req.url, allowed);
+    await next();
+  };
 
 export function idempotencyKeyFrom(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -53,6 +118,9 @@ export function idempotencyKeyFrom(header: string | undefined): string | undefin
 }
 
 export const encodeCursor = (cursor: LogCursor): string => `${cursor.transactionId}-${cursor.position}`;
+
+/** A path or query value that names an organization: 422 `invalid_organization_id` unless it could. */
+export const organizationIdParam = (value: string | undefined): string => checkOrganizationId(value);
 
 export function decodeCursor(value: string | undefined): LogCursor | undefined {
   if (value === undefined || value === "") return undefined;
@@ -67,10 +135,12 @@ export function positiveInt(name: string, value: string | undefined, fallback: n
   return Math.min(Number(value), max);
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
 export function timeParam(name: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
   const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) throw new CodedError("invalid_request", `${name} must be an ISO 8601 time`);
+  if (!ISO_TIME.test(value) || Number.isNaN(date.getTime())) throw new CodedError("invalid_request", `${name} must be an ISO 8601 time`);
   return date;
 }
 
@@ -78,7 +148,7 @@ export function eventTypesParam(value: string | undefined): EventType[] | undefi
   if (value === undefined) return undefined;
   const types = value.split(",");
   const unknown = types.find((t) => !(EVENT_TYPES as readonly string[]).includes(t));
-  if (unknown !== undefined) throw new CodedError("invalid_request", `type ${unknown} is not one of ${EVENT_TYPES.join(", ")}`);
+  if (unknown !== undefined) throw new CodedError("invalid_request", `type ${JSON.stringify(unknown.slice(0, 64))} is not one of ${EVENT_TYPES.join(", ")}`);
   return types as EventType[];
 }
 

@@ -3,7 +3,7 @@ import { LOG_START, type LogQuery } from "../../db/event-store.ts";
 import { streamIdOf } from "../../shared/events.ts";
 import { requireScope } from "./auth.ts";
 import type { CommandsDeps, CommandsEnv } from "./app.ts";
-import { decodeCursor, encodeCursor, eventTypesParam, positiveInt, timeParam } from "./input.ts";
+import { decodeCursor, encodeCursor, eventTypesParam, organizationIdParam, positiveInt, queryParams, timeParam } from "./input.ts";
 import { eventJson } from "./views.ts";
 
 const EXPORT_PAGE = 1000;
@@ -12,13 +12,14 @@ const EXPORT_PAGE = 1000;
 export function logRoutes(deps: CommandsDeps) {
   const app = new Hono<CommandsEnv>();
   app.get("/", requireScope(deps.verifyToken, "migrations:read"), async (c) => {
-    const org = c.req.query("org");
-    const types = eventTypesParam(c.req.query("type"));
-    const since = timeParam("since", c.req.query("since"));
-    const until = timeParam("until", c.req.query("until"));
+    const params = queryParams(c.req.url, ["after", "limit", "org", "type", "since", "until"]);
+    const org = params.org ? organizationIdParam(params.org) : undefined;
+    const types = eventTypesParam(params.type);
+    const since = timeParam("since", params.since);
+    const until = timeParam("until", params.until);
     const query: LogQuery = {
-      after: decodeCursor(c.req.query("after")) ?? LOG_START,
-      limit: positiveInt("limit", c.req.query("limit"), 100, 1000),
+      after: decodeCursor(params.after) ?? LOG_START,
+      limit: positiveInt("limit", params.limit, 100, 1000),
       ...(org ? { streamId: streamIdOf(org) } : {}),
       ...(types ? { types } : {}),
       ...(since ? { since } : {}),

@@ -2,13 +2,13 @@ import { Hono, type Context } from "hono";
 import type { OrganizationCommand } from "../../shared/commands.ts";
 import { CodedError } from "../../shared/errors.ts";
 import { streamIdOf } from "../../shared/events.ts";
-import { fold } from "../../shared/organization.ts";
+import { fold, validateCommand } from "../../shared/organization.ts";
 import type { PointInTime } from "../../db/event-store.ts";
 import { requireScope } from "./auth.ts";
 import { executeCommand, type CommandOutcome } from "./execute-command.ts";
 import {
-  expectedVersionFrom, fingerprint, idempotencyKeyFrom, identifierBody, migrateBody, positiveInt, readJson,
-  registerBody, rollbackBody, timeParam, toIdentifier,
+  expectedVersionFrom, fingerprint, idempotencyKeyFrom, identifierBody, migrateBody, onlyQuery, organizationIdParam, positiveInt,
+  queryParams, readJson, registerBody, rollbackBody, timeParam, toIdentifier,
 } from "./input.ts";
 import type { CommandsEnv, CommandsDeps } from "./app.ts";
 import { eventJson, organizationJson } from "./views.ts";
@@ -20,8 +20,10 @@ export function organizationRoutes(deps: CommandsDeps) {
 
   /** Runs a command for the route's caller and answers what it decided. */
   async function run(c: Context<CommandsEnv>, command: OrganizationCommand, raw: string, reason: string | null, answer: (o: CommandOutcome) => { status: number; body: unknown }) {
+    // Field validation before any read: an id or text the store cannot hold never reaches it.
+    validateCommand(command);
     const key = idempotencyKeyFrom(c.req.header("idempotency-key"));
-    const expectedVersion = expectedVersionFrom(c.req.header("if-match"));
+    const expectedVersion = versionPrecondition(command, expectedVersionFrom(c.req.header("if-match")));
     const stored = await executeCommand(
       deps,
       command,
@@ -57,17 +59,22 @@ export function organizationRoutes(deps: CommandsDeps) {
   });
 
   app.get("/", read, async (c) => {
-    const limit = positiveInt("limit", c.req.query("limit"), 100, 1000);
-    const provider = c.req.query("provider");
-    const after = c.req.query("after");
+    const query = queryParams(c.req.url, ["provider", "after", "limit"]);
+    const limit = positiveInt("limit", query.limit, 100, 1000);
+    const provider = query.provider;
+    if (provider !== undefined && !deps.providers.ids.includes(provider)) {
+      throw new CodedError("unknown_provider", `no provider ${JSON.stringify(provider.slice(0, 64))} is configured (known: ${deps.providers.ids.join(", ")})`);
+    }
+    const after = query.after ? afterCursor(query.after) : undefined;
     const page = await deps.store.listOrganizations({ limit: limit + 1, ...(provider ? { provider } : {}), ...(after ? { after } : {}) });
     const organizations = page.slice(0, limit).map(organizationJson);
     return c.json({ organizations, next: page.length > limit ? organizations.at(-1)!.id : null });
   });
 
   app.get("/:id", read, async (c) => {
-    const id = c.req.param("id");
-    const pointInTime = pointInTimeFrom(c.req.query("at"), c.req.query("asOf"));
+    const id = organizationIdParam(c.req.param("id"));
+    const query = queryParams(c.req.url, ["at", "asOf"]);
+    const pointInTime = pointInTimeFrom(query.at, query.asOf);
     if (!pointInTime) {
       const organization = await deps.store.getOrganization(id);
       if (!organization) throw notFound(id);
@@ -80,8 +87,8 @@ export function organizationRoutes(deps: CommandsDeps) {
     return c.json({ ...organizationJson({ ...state, version: last.streamVersion, position: last.position }), asOf: { position: last.position, recordedAt: last.recordedAt } });
   });
 
-  app.get("/:id/events", read, async (c) => {
-    const id = c.req.param("id");
+  app.get("/:id/events", read, onlyQuery([]), async (c) => {
+    const id = organizationIdParam(c.req.param("id"));
     const history = await deps.store.readStream(streamIdOf(id));
     if (history.length === 0) throw notFound(id);
     return c.json({ organizationId: id, events: history.map(eventJson) });
@@ -110,6 +117,24 @@ export function organizationRoutes(deps: CommandsDeps) {
   });
 
   return app;
+}
+
+/** If-Match as the command needs it: `*` asks only that the organization exist (RFC 9110 §13.1.1). */
+function versionPrecondition(command: OrganizationCommand, given: number | "any" | undefined): number | undefined {
+  if (given !== "any") return given;
+  if (command.type === "RegisterOrganization") {
+    throw new CodedError("version_conflict", "If-Match: * requires the organization to exist, and a registration creates it: send no If-Match");
+  }
+  return undefined; // the decider refuses a command on an organization that does not exist
+}
+
+/** The list's cursor is the last id of the previous page. */
+function afterCursor(value: string): string {
+  try {
+    return organizationIdParam(value);
+  } catch {
+    throw new CodedError("invalid_cursor", "after must be the `next` value of a previous page (an organization id)");
+  }
 }
 
 const notFound = (id: string) => new CodedError("organization_not_found", `organization ${id} does not exist`);

@@ -31,6 +31,7 @@ const STATUS = {
   invalid_name: 422,
   duplicate_identifier: 422,
   reason_required: 422,
+  invalid_reason: 422,
   unknown_provider: 422,
   idempotency_key_reused: 422,
   internal_error: 500,

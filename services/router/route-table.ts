@@ -1,3 +1,4 @@
+import { spellingKey } from "../../shared/identifier-spelling.ts";
 import { identifierKey, type Identifier, type IdentifierKind } from "../../shared/identifiers.ts";
 import type { RouteLookup } from "../../shared/routing/resolve-organization.ts";
 import type { RouteRow, RouteSnapshot, RouteSource } from "../../db/route-source.ts";
@@ -43,6 +44,7 @@ export class RouteTable implements RouteLookup {
     return this.#providers.get(organizationId);
   }
 
+  /** `value` in lookup spelling (resolveOrganization normalizes what it reads from requests). */
   organizationOf(kind: IdentifierKind, value: string): string | undefined {
     return this.#owners.get(identifierKey({ kind, value }));
   }
@@ -87,7 +89,7 @@ export class RouteTable implements RouteLookup {
   #apply(snapshot: RouteSnapshot): void {
     for (const row of snapshot.rows) {
       for (const old of this.#identifiersOf.get(row.organizationId) ?? []) {
-        const key = identifierKey(old);
+        const key = spellingKey(old);
         if (this.#owners.get(key) === row.organizationId) this.#owners.delete(key);
       }
     }
@@ -100,6 +102,8 @@ export class RouteTable implements RouteLookup {
   #put(row: RouteRow): void {
     this.#providers.set(row.organizationId, row.provider);
     this.#identifiersOf.set(row.organizationId, row.identifiers);
-    for (const identifier of row.identifiers) this.#owners.set(identifierKey(identifier), row.organizationId);
+    // Keyed by lookup spelling, so rows written before identifiers were normalized (an issuer
+    // with a trailing slash or upper-case host) are found by the normal form requests carry.
+    for (const identifier of row.identifiers) this.#owners.set(spellingKey(identifier), row.organizationId);
   }
 }

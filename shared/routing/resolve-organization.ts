@@ -1,4 +1,5 @@
 import { InvalidSamlMessage } from "../errors.ts";
+import { lookupSpelling } from "../identifier-spelling.ts";
 import type { IdentifierKind } from "../identifiers.ts";
 import { inspectSamlMessage, type SamlMessageSummary } from "../saml/index.ts";
 import type { Classification, RoutableRequest } from "./classify-request.ts";
@@ -15,9 +16,10 @@ export type SignalName =
   | "pin"
   | "default";
 
-/** The route table as resolution sees it: lookups only. */
+/** The route table as resolution sees it: lookups only, by the identifier's lookup spelling. */
 export type RouteLookup = {
   providerOf(organizationId: string): string | undefined;
+  /** `value` is already in `lookupSpelling` form (see shared/identifier-spelling.ts). */
   organizationOf(kind: IdentifierKind, value: string): string | undefined;
 };
 
@@ -57,7 +59,7 @@ export async function resolveOrganization(req: RoutableRequest, classification: 
   if (options.forced) return { organizationId: options.forced.organizationId, provider: options.forced.provider, signal: "force_route", pinned: false, saml };
   const pin = pinMayDecide(classification, saml) ? await options.readPin() : null;
   for (const candidate of candidates(req, classification, saml)) {
-    const organizationId = candidate.kind === "organization" ? candidate.value : lookup.organizationOf(candidate.kind, candidate.value);
+    const organizationId = candidate.kind === "organization" ? candidate.value : lookup.organizationOf(candidate.kind, lookupSpelling(candidate.kind, candidate.value));
     if (organizationId === undefined) continue;
     const routed = lookup.providerOf(organizationId);
     if (routed === undefined) continue;
@@ -98,12 +100,12 @@ function* candidates(req: RoutableRequest, c: Classification, saml: SamlMessageS
   }
   const hint = param("login_hint");
   if (hint) {
-    const domain = hint.slice(hint.lastIndexOf("@") + 1).trim().toLowerCase();
+    const domain = hint.slice(hint.lastIndexOf("@") + 1).trim();
     if (domain) yield { signal: "login_hint", kind: "domain", value: domain };
   }
   for (const name of ["domain", "domain_hint"]) {
-    const value = param(name);
-    if (value) yield { signal: "domain", kind: "domain", value: value.trim().toLowerCase() };
+    const value = param(name)?.trim();
+    if (value) yield { signal: "domain", kind: "domain", value };
   }
   const clientId = req.form?.get("client_id") || req.basicClientId;
   if (clientId) yield { signal: "client_id", kind: "client_id", value: clientId };

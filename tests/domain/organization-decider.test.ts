@@ -91,3 +91,34 @@ describe("RollBackOrganization", () => {
     given(registered, migrated("legacy", "target")).when({ ...command, reason: "" }).thenRejects("reason_required"));
   test("rejects an unknown organization", () => given().when(command).thenRejects("organization_not_found"));
 });
+
+describe("free text and identifiers a store cannot hold or a reader cannot see", () => {
+  const register = (name: string, organizationId = acme): OrganizationCommand => ({ type: "RegisterOrganization", organizationId, name, identifiers: [] });
+  test("a name with NUL, an unpaired surrogate or over 200 characters is invalid_name", () => {
+    for (const name of ["A\u0000", "A\ud800", "x".repeat(201), "\t", "\u200b\u202e "]) given().when(register(name)).thenRejects("invalid_name");
+  });
+  test("an organization id over 63 characters is invalid_organization_id, like a malformed one", () => {
+    given().when(register("x", "a".repeat(64))).thenRejects("invalid_organization_id");
+    given().when(register("x", "a\u0000")).thenRejects("invalid_organization_id");
+  });
+  test("a reason with NUL, an unpaired surrogate or over 1000 characters is invalid_reason", () => {
+    for (const reason of ["r\u0000", "r\udc00", "r".repeat(1001)]) {
+      given(registered).when({ type: "MigrateOrganization", organizationId: acme, reason }).thenRejects("invalid_reason");
+      given(registered, migrated("legacy", "target")).when({ type: "RollBackOrganization", organizationId: acme, reason }).thenRejects("invalid_reason");
+    }
+  });
+});
+
+describe("identifiers stored before normalization are the same identity as their normal form", () => {
+  const oldSpelling = { kind: "oidc_issuer", value: "HTTPS://IdP.Acme.com/" } as const;
+  const normal = { kind: "oidc_issuer", value: "https://idp.acme.com" } as const;
+  const withOld: OrganizationEvent = { type: "IdentifierLinked", data: { organizationId: acme, identifier: oldSpelling } };
+  test("linking the normal form of an identifier linked in an old spelling changes nothing", () =>
+    given(registered, withOld).when({ type: "LinkIdentifier", organizationId: acme, identifier: normal }).then([]));
+  test("unlinking by the normal form removes the stored spelling", () =>
+    given(registered, withOld)
+      .when({ type: "UnlinkIdentifier", organizationId: acme, identifier: normal })
+      .then([{ type: "IdentifierUnlinked", data: { organizationId: acme, identifier: oldSpelling } }]));
+  test("two spellings of one identity in a registration are duplicate_identifier", () =>
+    given().when({ type: "RegisterOrganization", organizationId: acme, name: "Acme", identifiers: [oldSpelling, normal] }).thenRejects("duplicate_identifier"));
+});
