@@ -35,6 +35,9 @@ export class IdempotencyRace extends CodedError {
 export type LogCursor = { transactionId: string; position: number };
 export const LOG_START: LogCursor = { transactionId: "0", position: 0 };
 
+/** A page of the log; `hasMore` is false when the page ends at the last readable event. */
+export type LogPage = { events: RecordedEvent[]; next: LogCursor; hasMore: boolean };
+
 export type LogQuery = {
   after: LogCursor;
   limit: number;
@@ -54,7 +57,7 @@ export type EventStore = {
   findIdempotencyKey(key: string): Promise<IdempotencyRecord | null>;
   /** Forgets idempotency keys older than `maxAgeHours`; returns how many. */
   expireIdempotencyKeys(maxAgeHours: number): Promise<number>;
-  readLog(query: LogQuery): Promise<{ events: RecordedEvent[]; next: LogCursor }>;
+  readLog(query: LogQuery): Promise<LogPage>;
   getOrganization(id: string): Promise<OrganizationView | null>;
   listOrganizations(filter: OrganizationFilter): Promise<OrganizationView[]>;
   replay(options: { swap: boolean }): Promise<ReplayReport>;
@@ -148,9 +151,10 @@ async function appendWith(sql: Sql, request: AppendRequest, state: OrganizationS
 /**
  * Follows the log in (transaction id, position) order, only below the oldest transaction still
  * running: an event whose transaction commits late with a lower position is read when it
- * commits, never skipped by a cursor that already moved past its position.
+ * commits, never skipped by a cursor that already moved past its position. Transaction ids are
+ * compared and sorted as xid8 (qualified column names: never an output alias), never as text.
  */
-async function readLog(sql: Sql, query: LogQuery): Promise<{ events: RecordedEvent[]; next: LogCursor }> {
+async function readLog(sql: Sql, query: LogQuery): Promise<LogPage> {
   const rows = await sql.query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events
       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -159,8 +163,8 @@ async function readLog(sql: Sql, query: LogQuery): Promise<{ events: RecordedEve
         AND ($4::text[] IS NULL OR type = ANY($4))
         AND ($5::timestamptz IS NULL OR recorded_at >= $5)
         AND ($6::timestamptz IS NULL OR recorded_at < $6)
-      ORDER BY transaction_id, position
-      LIMIT $7`,
+      ORDER BY events.transaction_id, events.position
+      LIMIT $7::int + 1`,
     [
       query.after.transactionId,
       query.after.position,
@@ -171,7 +175,7 @@ async function readLog(sql: Sql, query: LogQuery): Promise<{ events: RecordedEve
       query.limit,
     ],
   );
-  const events = rows.map(toRecordedEvent);
+  const events = rows.slice(0, query.limit).map(toRecordedEvent);
   const last = events.at(-1);
-  return { events, next: last ? { transactionId: last.transactionId, position: last.position } : query.after };
+  return { events, next: last ? { transactionId: last.transactionId, position: last.position } : query.after, hasMore: rows.length > query.limit };
 }

@@ -29,7 +29,7 @@ type OrganizationRow = {
 };
 
 const SELECT_ORGANIZATION = `
-  SELECT o.id, o.name, o.provider, o.version, o.position, o.transaction_id::text AS transaction_id, o.rollback_to, o.updated_at,
+  SELECT o.id, o.name, o.provider, o.version, o.position, o.transaction_id, o.rollback_to, o.updated_at,
          (SELECT jsonb_agg(jsonb_build_object('kind', i.kind, 'value', i.value) ORDER BY i.kind, i.value)
             FROM identifiers i WHERE i.organization_id = o.id) AS identifiers
     FROM organizations o`;
@@ -109,7 +109,7 @@ function toView(row: OrganizationRow): OrganizationView {
     provider: row.provider,
     version: row.version,
     position: Number(row.position),
-    transactionId: row.transaction_id,
+    transactionId: String(row.transaction_id),
     rollbackTo: row.rollback_to,
     identifiers: row.identifiers ?? [],
     updatedAt: new Date(row.updated_at).toISOString(),

@@ -28,7 +28,7 @@ export function logRoutes(deps: CommandsDeps) {
       return new Response(exportStream(deps, query), { headers: { "content-type": "application/x-ndjson" } });
     }
     const page = await deps.store.readLog(query);
-    return c.json({ events: page.events.map(eventJson), next: encodeCursor(page.next), hasMore: page.events.length === query.limit });
+    return c.json({ events: page.events.map(eventJson), next: encodeCursor(page.next), hasMore: page.hasMore });
   });
   return app;
 }
@@ -43,7 +43,7 @@ function exportStream(deps: CommandsDeps, query: LogQuery): ReadableStream<Uint8
         controller.enqueue(encoder.encode(page.events.map((e) => JSON.stringify(eventJson(e))).join("\n") + "\n"));
       }
       after = page.next;
-      if (page.events.length < EXPORT_PAGE) controller.close();
+      if (!page.hasMore) controller.close();
     },
   });
 }
