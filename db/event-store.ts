@@ -43,12 +43,13 @@ export type LogQuery = {
   limit: number;
   streamId?: string;
   types?: EventType[];
-  since?: Date;
-  until?: Date;
+  /** Exact instants (ISO 8601 with up to microseconds), compared at the precision they are stored with. */
+  since?: string;
+  until?: string;
 };
 
-/** A point in the past: a global position, or a time. */
-export type PointInTime = { position: number } | { time: Date };
+/** A point in the past: a global position, or an exact instant (ISO 8601, up to microseconds). */
+export type PointInTime = { position: number } | { time: string };
 
 export type EventStore = {
   readonly kind: Database["kind"];
@@ -84,10 +85,16 @@ export async function openEventStore(db: Database): Promise<EventStore> {
   };
 }
 
-/** Times are shown with millisecond precision, so "as of" a shown time includes events recorded within that millisecond. */
+/**
+ * The stream as it was at a position, or at an instant: events recorded at or before it, compared
+ * at the microsecond precision `recordedAt` is stored and shown with. A stream's recorded times
+ * strictly increase (see `append`), so "as of" an event's shown time is exactly up to that event.
+ * Instants travel as text: postgres.js would serialize a timestamptz parameter through a
+ * JavaScript Date and drop the microseconds.
+ */
 async function readStream(sql: Sql, streamId: string, upTo?: PointInTime): Promise<RecordedEvent[]> {
-  const bound = upTo === undefined ? "" : "position" in upTo ? "AND position <= $2" : "AND recorded_at < $2::timestamptz + interval '1 millisecond'";
-  const params = upTo === undefined ? [streamId] : ["position" in upTo ? upTo.position : upTo.time.toISOString()];
+  const bound = upTo === undefined ? "" : "position" in upTo ? "AND position <= $2" : "AND recorded_at <= $2::text::timestamptz";
+  const params = upTo === undefined ? [streamId] : ["position" in upTo ? upTo.position : upTo.time];
   const rows = await sql.query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ${bound} ORDER BY stream_version`,
     upTo === undefined ? params : [streamId, ...params],
@@ -97,7 +104,10 @@ async function readStream(sql: Sql, streamId: string, upTo?: PointInTime): Promi
 
 /**
  * Advance the stream row from the expected version (zero rows: someone else appended first),
- * insert the events and upsert the organization's projection row, all in one statement. When
+ * insert the events and upsert the organization's projection row, all in one statement. The
+ * events are recorded at the statement's time, but always at least a microsecond after the
+ * stream's previous event (PGlite's clock ticks in milliseconds; wall clocks step back), so
+ * time travel within a stream is never ambiguous. When
  * identifiers change or an idempotency key is kept, that statement and those writes share one
  * transaction; otherwise the statement alone is the transaction (one round trip).
  */
@@ -116,9 +126,12 @@ async function appendWith(sql: Sql, request: AppendRequest, state: OrganizationS
   const rows = await sql.query<EventRow>(
     `WITH advanced AS (
        ${expectedVersion === 0 ? "INSERT INTO streams (stream_id, version) VALUES ($1, $3) ON CONFLICT DO NOTHING RETURNING version" : "UPDATE streams SET version = $3 WHERE stream_id = $1 AND version = $2 RETURNING version"}
+     ), recorded AS (
+       SELECT GREATEST(statement_timestamp(),
+                       (SELECT p.recorded_at + interval '1 microsecond' FROM events p WHERE p.stream_id = $1 AND p.stream_version = $2::int)) AS at
      ), inserted AS (
-       INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
-       SELECT $1, $2::int + n::int, gen_random_uuid(), e.event->>'type', e.event->'data', $5::jsonb
+       INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at)
+       SELECT $1, $2::int + n::int, gen_random_uuid(), e.event->>'type', e.event->'data', $5::jsonb, (SELECT at FROM recorded)
          FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(event, n)
         WHERE EXISTS (SELECT 1 FROM advanced)
        RETURNING ${EVENT_COLUMNS}
@@ -161,8 +174,8 @@ async function readLog(sql: Sql, query: LogQuery): Promise<LogPage> {
         AND (transaction_id, position) > ($1::xid8, $2::int8)
         AND ($3::text IS NULL OR stream_id = $3)
         AND ($4::text[] IS NULL OR type = ANY($4))
-        AND ($5::timestamptz IS NULL OR recorded_at >= $5)
-        AND ($6::timestamptz IS NULL OR recorded_at < $6)
+        AND ($5::text IS NULL OR recorded_at >= $5::text::timestamptz)
+        AND ($6::text IS NULL OR recorded_at < $6::text::timestamptz)
       ORDER BY events.transaction_id, events.position
       LIMIT $7::int + 1`,
     [
@@ -170,8 +183,8 @@ async function readLog(sql: Sql, query: LogQuery): Promise<LogPage> {
       query.after.position,
       query.streamId ?? null,
       query.types ?? null,
-      query.since?.toISOString() ?? null,
-      query.until?.toISOString() ?? null,
+      query.since ?? null,
+      query.until ?? null,
       query.limit,
     ],
   );

@@ -1,6 +1,7 @@
 import type { OrganizationEvent } from "../shared/events.ts";
 import { identifierKey } from "../shared/identifiers.ts";
 import { evolve, initialState, type OrganizationState } from "../shared/organization.ts";
+import { utcMicroseconds } from "./event-rows.ts";
 import type { Sql } from "./sql.ts";
 
 export type ProjectionDifference = { organizationId: string; field: string; live: unknown; replayed: unknown };
@@ -58,16 +59,15 @@ async function foldLog(tx: Sql): Promise<{ folded: Map<string, Folded>; events: 
   let after = 0;
   let events = 0;
   for (;;) {
-    const page = await tx.query<{ position: number; stream_version: number; type: OrganizationEvent["type"]; data: OrganizationEvent["data"]; recorded_at: Date | string; organization_id: string }>(
-      `SELECT position, stream_version, type, data, recorded_at, data->>'organizationId' AS organization_id
+    const page = await tx.query<{ position: number; stream_version: number; type: OrganizationEvent["type"]; data: OrganizationEvent["data"]; recorded: string; organization_id: string }>(
+      `SELECT position, stream_version, type, data, ${utcMicroseconds("recorded_at")} AS recorded, data->>'organizationId' AS organization_id
          FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
       [after, PAGE],
     );
     for (const row of page) {
       const previous = folded.get(row.organization_id);
       const state = evolve(previous?.state ?? initialState, { type: row.type, data: row.data } as OrganizationEvent);
-      const recordedAt = new Date(row.recorded_at).toISOString();
-      folded.set(row.organization_id, { state, version: row.stream_version, position: Number(row.position), recordedAt });
+      folded.set(row.organization_id, { state, version: row.stream_version, position: Number(row.position), recordedAt: row.recorded });
     }
     events += page.length;
     if (page.length < PAGE) return { folded, events };
@@ -94,12 +94,12 @@ function toRows(folded: Map<string, Folded>): Map<string, ProjectedRow> {
 }
 
 async function readProjection(tx: Sql, organizations: string, identifiers: string): Promise<Map<string, ProjectedRow>> {
-  const rows = await tx.query<Omit<ProjectedRow, "updated_at"> & { updated_at: Date | string }>(
-    `SELECT id, name, provider, version, position, rollback_to, updated_at FROM ${organizations}`,
+  const rows = await tx.query<Omit<ProjectedRow, "updated_at"> & { updated: string }>(
+    `SELECT id, name, provider, version, position, rollback_to, ${utcMicroseconds("updated_at")} AS updated FROM ${organizations}`,
   );
   const ids = await tx.query<{ kind: string; value: string; organization_id: string }>(`SELECT kind, value, organization_id FROM ${identifiers}`);
   const map = new Map<string, ProjectedRow>(
-    rows.map((r) => [r.id, { ...r, position: Number(r.position), updated_at: new Date(r.updated_at).toISOString(), identifiers: [] }]),
+    rows.map(({ updated, ...r }) => [r.id, { ...r, position: Number(r.position), updated_at: updated, identifiers: [] }]),
   );
   for (const i of ids) map.get(i.organization_id)?.identifiers.push(identifierKey({ kind: i.kind as never, value: i.value }));
   for (const r of map.values()) r.identifiers.sort();

@@ -3,7 +3,8 @@ import { LOG_START, type LogQuery } from "../../db/event-store.ts";
 import { streamIdOf } from "../../shared/events.ts";
 import { requireScope } from "./auth.ts";
 import type { CommandsDeps, CommandsEnv } from "./app.ts";
-import { decodeCursor, encodeCursor, eventTypesParam, positiveInt, timeParam } from "./input.ts";
+import { exactTimeParam } from "./exact-time.ts";
+import { decodeCursor, encodeCursor, eventTypesParam, positiveInt } from "./input.ts";
 import { eventJson } from "./views.ts";
 
 const EXPORT_PAGE = 1000;
@@ -14,8 +15,8 @@ export function logRoutes(deps: CommandsDeps) {
   app.get("/", requireScope(deps.verifyToken, "migrations:read"), async (c) => {
     const org = c.req.query("org");
     const types = eventTypesParam(c.req.query("type"));
-    const since = timeParam("since", c.req.query("since"));
-    const until = timeParam("until", c.req.query("until"));
+    const since = exactTimeParam("since", c.req.query("since"));
+    const until = exactTimeParam("until", c.req.query("until"));
     const query: LogQuery = {
       after: decodeCursor(c.req.query("after")) ?? LOG_START,
       limit: positiveInt("limit", c.req.query("limit"), 100, 1000),

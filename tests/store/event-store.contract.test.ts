@@ -142,6 +142,12 @@ for (const backend of BACKENDS) {
       expect(await f.store.readStream(streamIdOf(id))).toHaveLength(1);
     });
 
+    /** The instant one microsecond before `iso`, computed by PostgreSQL at its own precision. */
+    async function microsecondBefore(iso: string): Promise<string> {
+      const rows = await f.db.query<{ t: string }>(`SELECT to_char(($1::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`, [iso]);
+      return rows[0]!.t;
+    }
+
     test("reads the log in order with filters and a cursor that pages without gaps", async () => {
       const id = unique("log");
       await run(f.store, register(id));
@@ -163,7 +169,7 @@ for (const backend of BACKENDS) {
       expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
       const migrations = await f.store.readLog({ after: LOG_START, limit: 100, streamId: streamIdOf(id), types: ["OrganizationMigrated"] });
       expect(migrations.events.map((e) => e.type)).toEqual(Array(3).fill("OrganizationMigrated"));
-      const future = await f.store.readLog({ after: LOG_START, limit: 100, streamId: streamIdOf(id), since: new Date(Date.now() + 60_000) });
+      const future = await f.store.readLog({ after: LOG_START, limit: 100, streamId: streamIdOf(id), since: new Date(Date.now() + 60_000).toISOString() });
       expect(future.events).toEqual([]);
     });
 
@@ -174,8 +180,47 @@ for (const backend of BACKENDS) {
       await run(f.store, rollBack(id));
       expect(fold(await f.store.readStream(streamIdOf(id), { position: migrated.position }))).toMatchObject({ provider: "target" });
       const history = await f.store.readStream(streamIdOf(id));
-      expect(fold(await f.store.readStream(streamIdOf(id), { time: new Date(history[0]!.recordedAt) }))).toMatchObject({ provider: "legacy" });
-      expect(await f.store.readStream(streamIdOf(id), { time: new Date(Date.parse(history[0]!.recordedAt) - 1) })).toEqual([]);
+      expect(fold(await f.store.readStream(streamIdOf(id), { time: history[0]!.recordedAt }))).toMatchObject({ provider: "legacy" });
+      expect(await f.store.readStream(streamIdOf(id), { time: await microsecondBefore(history[0]!.recordedAt) })).toEqual([]);
+    });
+
+    test("time travel is exact to the microsecond: as of each event's shown time is exactly the stream up to it", async () => {
+      const id = unique("exact");
+      await run(f.store, register(id));
+      // Back to back: on PGlite (a millisecond clock) several of these share a millisecond.
+      for (let i = 0; i < 5; i++) {
+        await run(f.store, migrate(id));
+        await run(f.store, rollBack(id));
+      }
+      const history = await f.store.readStream(streamIdOf(id));
+      expect(history).toHaveLength(11);
+      for (const event of history) expect(event.recordedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+      const times = history.map((e) => e.recordedAt);
+      expect([...times].sort()).toEqual(times);
+      expect(new Set(times).size).toBe(times.length);
+      for (const [i, event] of history.entries()) {
+        const asOf = await f.store.readStream(streamIdOf(id), { time: event.recordedAt });
+        expect(asOf.map((e) => e.streamVersion)).toEqual(history.slice(0, i + 1).map((e) => e.streamVersion));
+        const before = await f.store.readStream(streamIdOf(id), { time: await microsecondBefore(event.recordedAt) });
+        expect(before).toHaveLength(i);
+      }
+    });
+
+    test("a command recorded in the same millisecond as the previous one (or by a clock that stepped back) comes strictly after it", async () => {
+      const id = unique("sameclock");
+      // The registration as a clock an hour ahead recorded it: the next append's clock reads earlier.
+      await f.db.query("INSERT INTO streams (stream_id, version) VALUES ($1, 1)", [streamIdOf(id)]);
+      await f.db.query(
+        `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at)
+         VALUES ($1, 1, gen_random_uuid(), 'OrganizationRegistered', $2::jsonb, '{"actor":"t","reason":null,"requestId":"r","idempotencyKey":null,"schemaVersion":1}', now() + interval '1 hour')`,
+        [streamIdOf(id), { organizationId: id, name: "Same", provider: "legacy", identifiers: [] }],
+      );
+      await run(f.store, migrate(id));
+      const [registered, migratedEvent] = await f.store.readStream(streamIdOf(id));
+      expect(migratedEvent!.recordedAt > registered!.recordedAt).toBe(true);
+      expect(fold(await f.store.readStream(streamIdOf(id), { time: registered!.recordedAt }))).toMatchObject({ provider: "legacy" });
+      expect(fold(await f.store.readStream(streamIdOf(id), { time: migratedEvent!.recordedAt }))).toMatchObject({ provider: "target" });
+      expect((await f.store.getOrganization(id))!.updatedAt).toBe(migratedEvent!.recordedAt);
     });
 
     test("replay matches the live projection, finds tampering, and a swap repairs it", async () => {
