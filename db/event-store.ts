@@ -1,15 +1,14 @@
-import { CodedError, VersionConflict } from "../shared/errors.ts";
+import { VersionConflict } from "../shared/errors.ts";
 import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type OrganizationEvent, type RecordedEvent } from "../shared/events.ts";
 import { fold, type OrganizationState } from "../shared/organization.ts";
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from "./event-rows.ts";
 import { identifiersChange, listOrganizations, readOrganization, UPSERT_ORGANIZATION, writeIdentifiers, type OrganizationFilter, type OrganizationView } from "./projection.ts";
 import { replayProjection, type ReplayReport } from "./replay.ts";
+import { findIdempotencyKey, withIdempotencyKey, type Claimed, type IdempotencyClaim, type IdempotencyRecord, type StoredAnswer } from "./idempotency.ts";
 import type { Database, Sql } from "./sql.ts";
 import { migrate } from "./migrate.ts";
 
-/** An answer stored under an Idempotency-Key, returned again to a retry. */
-export type StoredAnswer = { status: number; body: unknown };
-export type IdempotencyRecord = StoredAnswer & { fingerprint: string };
+export type { Claimed, IdempotencyClaim, IdempotencyRecord, StoredAnswer };
 
 export type AppendRequest = {
   streamId: string;
@@ -19,17 +18,9 @@ export type AppendRequest = {
   before: OrganizationState;
   events: OrganizationEvent[];
   metadata: Omit<EventMetadata, "schemaVersion">;
-  idempotency?: { key: string; fingerprint: string; answer: (result: AppendResult) => StoredAnswer };
 };
 
 export type AppendResult = { version: number; position: number; events: RecordedEvent[]; state: OrganizationState };
-
-/** Another request with the same Idempotency-Key committed first; look the key up again. */
-export class IdempotencyRace extends CodedError {
-  constructor(key: string) {
-    super("idempotency_race", `request with idempotency key ${key} committed concurrently`);
-  }
-}
 
 /** Where a log reader stands: (transaction id, position), the order in which the log is read. */
 export type LogCursor = { transactionId: string; position: number };
@@ -51,11 +42,20 @@ export type LogQuery = {
 /** A point in the past: a global position, or an exact instant (ISO 8601, up to microseconds). */
 export type PointInTime = { position: number } | { time: string };
 
-export type EventStore = {
-  readonly kind: Database["kind"];
+/** Reading and appending streams: on the store itself, or inside an idempotent transaction. */
+export type Streams = {
   readStream(streamId: string, upTo?: PointInTime): Promise<RecordedEvent[]>;
   append(request: AppendRequest): Promise<AppendResult>;
-  findIdempotencyKey(key: string): Promise<IdempotencyRecord | null>;
+};
+
+export type EventStore = Streams & {
+  readonly kind: Database["kind"];
+  /**
+   * Runs `work` at most once per caller and key (see `withIdempotencyKey`): its reads and
+   * appends share the transaction that claimed the key; a retry gets the stored answer.
+   */
+  withIdempotencyKey<T>(claim: IdempotencyClaim, work: (streams: Streams) => Promise<{ answer: StoredAnswer; value: T }>): Promise<Claimed<T>>;
+  findIdempotencyKey(subject: string, key: string): Promise<IdempotencyRecord | null>;
   /** Forgets idempotency keys older than `maxAgeHours`; returns how many. */
   expireIdempotencyKeys(maxAgeHours: number): Promise<number>;
   readLog(query: LogQuery): Promise<LogPage>;
@@ -71,10 +71,8 @@ export async function openEventStore(db: Database): Promise<EventStore> {
     kind: db.kind,
     readStream: (streamId, upTo) => readStream(db, streamId, upTo),
     append: (request) => append(db, request),
-    findIdempotencyKey: async (key) => {
-      const rows = await db.query<IdempotencyRecord>("SELECT fingerprint, status, body FROM idempotency_keys WHERE key = $1", [key]);
-      return rows[0] ?? null;
-    },
+    withIdempotencyKey: (claim, work) => withIdempotencyKey(db, claim, (tx) => work(streamsIn(tx))),
+    findIdempotencyKey: (subject, key) => findIdempotencyKey(db, subject, key),
     expireIdempotencyKeys: async (maxAgeHours) =>
       (await db.query("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1::int) RETURNING 1", [maxAgeHours])).length,
     readLog: (query) => readLog(db, query),
@@ -107,14 +105,21 @@ async function readStream(sql: Sql, streamId: string, upTo?: PointInTime): Promi
  * insert the events and upsert the organization's projection row, all in one statement. The
  * events are recorded at the statement's time, but always at least a microsecond after the
  * stream's previous event (PGlite's clock ticks in milliseconds; wall clocks step back), so
- * time travel within a stream is never ambiguous. When
- * identifiers change or an idempotency key is kept, that statement and those writes share one
- * transaction; otherwise the statement alone is the transaction (one round trip).
+ * time travel within a stream is never ambiguous. When identifiers change, that statement and
+ * those writes share one transaction; otherwise the statement alone is the transaction (one
+ * round trip).
  */
 async function append(db: Sql, request: AppendRequest): Promise<AppendResult> {
   const state = fold(request.events, request.before);
-  const extraWrites = request.idempotency !== undefined || identifiersChange(request.before, state);
-  return extraWrites ? db.transaction((tx) => appendWith(tx, request, state)) : appendWith(db, request, state);
+  return identifiersChange(request.before, state) ? db.transaction((tx) => appendWith(tx, request, state)) : appendWith(db, request, state);
+}
+
+/** Stream access inside a transaction that is already open: appends join it. */
+function streamsIn(tx: Sql): Streams {
+  return {
+    readStream: (streamId, upTo) => readStream(tx, streamId, upTo),
+    append: (request) => appendWith(tx, request, fold(request.events, request.before)),
+  };
 }
 
 async function appendWith(sql: Sql, request: AppendRequest, state: OrganizationState): Promise<AppendResult> {
@@ -148,17 +153,7 @@ async function appendWith(sql: Sql, request: AppendRequest, state: OrganizationS
   const recorded = rows.map(toRecordedEvent).sort((a, b) => a.streamVersion - b.streamVersion);
   const position = recorded.at(-1)!.position;
   if (organization) await writeIdentifiers(sql, request.before, organization);
-  const result: AppendResult = { version, position, events: recorded, state };
-  if (request.idempotency) {
-    const { key, fingerprint, answer } = request.idempotency;
-    const stored = answer(result);
-    const kept = await sql.query(
-      "INSERT INTO idempotency_keys (key, fingerprint, status, body) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING RETURNING key",
-      [key, fingerprint, stored.status, stored.body],
-    );
-    if (kept.length === 0) throw new IdempotencyRace(key);
-  }
-  return result;
+  return { version, position, events: recorded, state };
 }
 
 /**

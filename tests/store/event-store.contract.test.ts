@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CodedError, DomainError, VersionConflict } from "../../shared/errors.ts";
 import { streamIdOf } from "../../shared/events.ts";
 import { fold } from "../../shared/organization.ts";
-import { IdempotencyRace, LOG_START } from "../../db/event-store.ts";
+import { LOG_START } from "../../db/event-store.ts";
+import { executeCommand } from "../../services/commands/execute-command.ts";
 import { migrate as applyMigrations } from "../../db/migrate.ts";
 import { BACKENDS, type StoreFixture } from "../support/stores.ts";
-import { migrate, register, rollBack, run } from "../support/commands.ts";
+import { migrate, PROVIDERS, register, rollBack, run } from "../support/commands.ts";
 import { eventually } from "../support/eventually.ts";
 
 
@@ -99,22 +100,37 @@ for (const backend of BACKENDS) {
       expect((await f.store.getOrganization(b))!.identifiers).toEqual([shared]);
     });
 
-    test("stores an idempotency key with the first answer and refuses a second append under it", async () => {
+    test("an Idempotency-Key runs its command once per caller: concurrent retries all get the first answer", async () => {
       const id = unique("idem");
+      await run(f.store, register(id));
       const key = unique("key");
-      await run(f.store, register(id), { idempotency: { key, fingerprint: "f1" } });
-      expect(await f.store.findIdempotencyKey(key)).toMatchObject({ fingerprint: "f1", status: 200 });
-      const error = await rejection(
-        f.store.append({
-          streamId: streamIdOf(id),
-          expectedVersion: 1,
-          before: fold(await f.store.readStream(streamIdOf(id))),
-          events: [{ type: "OrganizationMigrated", data: { organizationId: id, from: "legacy", to: "target", reason: "x" } }],
-          metadata: { actor: "a", reason: "x", requestId: "r", idempotencyKey: key },
-          idempotency: { key, fingerprint: "f2", answer: () => ({ status: 200, body: {} }) },
-        }),
-      );
-      expect(error).toBeInstanceOf(IdempotencyRace);
+      const send = (actor: string, command = migrate(id), fingerprint = "f1") =>
+        executeCommand({ store: f.store, providers: PROVIDERS }, command, { actor, requestId: crypto.randomUUID(), reason: "moving", idempotency: { key, fingerprint } }, (o) => ({
+          status: o.appended === 0 ? 200 : 201,
+          body: { provider: o.state.status === "registered" ? o.state.provider : null, version: o.version, position: o.position, appended: o.appended },
+        }));
+      const answers = await Promise.all(Array.from({ length: 20 }, () => send("tester")));
+      expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+      expect(answers[0]).toMatchObject({ status: 201, body: { provider: "target", version: 2, appended: 1 } });
+      expect(await f.store.readStream(streamIdOf(id))).toHaveLength(2);
+      expect(await f.store.findIdempotencyKey("tester", key)).toMatchObject({ fingerprint: "f1", status: 201 });
+      // The same key from another caller is that caller's own: it runs, and is refused on its merits.
+      expect(await f.store.findIdempotencyKey("someone-else", key)).toBeNull();
+      expect((await rejection(send("someone-else"))).code).toBe("already_on_provider");
+      expect((await send("someone-else", rollBack(id), "f2")).body).toMatchObject({ provider: "legacy", version: 3 });
+      // The same caller, the same key, another request: refused, nothing appended.
+      expect((await rejection(send("tester", rollBack(id), "f3"))).code).toBe("idempotency_key_reused");
+      expect(await f.store.readStream(streamIdOf(id))).toHaveLength(3);
+    });
+
+    test("a command that fails under an Idempotency-Key keeps no key: its retry runs again", async () => {
+      const id = unique("idem-fail");
+      const key = unique("key");
+      const taken = { kind: "domain", value: `${id}.example.com` } as const;
+      await run(f.store, register(unique("owner"), [taken]));
+      expect((await rejection(run(f.store, register(id, [taken]), { idempotency: { key, fingerprint: "f" } }))).code).toBe("identifier_taken");
+      expect(await f.store.findIdempotencyKey("tester", key)).toBeNull();
+      await run(f.store, register(id), { idempotency: { key, fingerprint: "f" } });
       expect(await f.store.readStream(streamIdOf(id))).toHaveLength(1);
     });
 
@@ -125,8 +141,8 @@ for (const backend of BACKENDS) {
       await run(f.store, register(unique("ttl-b")), { idempotency: { key: fresh, fingerprint: "f" } });
       await f.db.query("UPDATE idempotency_keys SET created_at = now() - interval '8 days' WHERE key = $1", [old]);
       expect(await f.store.expireIdempotencyKeys(168)).toBeGreaterThanOrEqual(1);
-      expect(await f.store.findIdempotencyKey(old)).toBeNull();
-      expect(await f.store.findIdempotencyKey(fresh)).not.toBeNull();
+      expect(await f.store.findIdempotencyKey("tester", old)).toBeNull();
+      expect(await f.store.findIdempotencyKey("tester", fresh)).not.toBeNull();
     });
 
     test("the database refuses UPDATE, DELETE and TRUNCATE on events", async () => {
