@@ -28,8 +28,8 @@ const MAX_DIFFERENCES = 100;
 /**
  * Folds the whole log with the same `evolve` as the live path and compares the result with the
  * live projection, in one snapshot. With `swap`, appends are held off (EXCLUSIVE lock on
- * `streams`, which every append updates), the result is written to new tables and renamed
- * over the live ones in the same transaction: a reader sees the old projection or the new one.
+ * `streams`, which every append updates) and the result replaces the live rows in the same
+ * transaction (see `swapIn`): a reader sees the old projection or the new one.
  */
 export async function replayProjection(sql: Sql, options: { swap: boolean }): Promise<ReplayReport> {
   const started = performance.now();
@@ -126,10 +126,16 @@ function compare(live: Map<string, ProjectedRow>, replayed: Map<string, Projecte
   return differences;
 }
 
+/**
+ * Writes the replayed rows into the live tables. They are staged in temporary tables first; then
+ * the live tables are truncated and filled from them in this same transaction, so a reader sees
+ * the old projection or the new one (TRUNCATE takes the same ACCESS EXCLUSIVE lock a DROP did,
+ * held only for the copy). The tables themselves are kept, so every constraint, index, trigger
+ * and grant keeps its name and later migrations still apply on a replayed database.
+ */
 async function swapIn(tx: Sql, rows: Map<string, ProjectedRow>): Promise<void> {
-  await tx.query("DROP TABLE IF EXISTS organizations_replay, identifiers_replay");
-  await tx.query("CREATE TABLE organizations_replay (LIKE organizations INCLUDING ALL)");
-  await tx.query("CREATE TABLE identifiers_replay (LIKE identifiers INCLUDING ALL)");
+  await tx.query("CREATE TEMPORARY TABLE organizations_replay (LIKE organizations INCLUDING DEFAULTS) ON COMMIT DROP");
+  await tx.query("CREATE TEMPORARY TABLE identifiers_replay (LIKE identifiers INCLUDING DEFAULTS) ON COMMIT DROP");
   const all = [...rows.values()];
   for (let i = 0; i < all.length; i += PAGE) {
     const chunk = all.slice(i, i + PAGE);
@@ -149,8 +155,10 @@ async function swapIn(tx: Sql, rows: Map<string, ProjectedRow>): Promise<void> {
       [chunk.map((c) => c[0]), chunk.map((c) => c[1]), chunk.map((c) => c[2])],
     );
   }
-  await tx.query("DROP TABLE organizations");
-  await tx.query("DROP TABLE identifiers");
-  await tx.query("ALTER TABLE organizations_replay RENAME TO organizations");
-  await tx.query("ALTER TABLE identifiers_replay RENAME TO identifiers");
+  await tx.query("TRUNCATE organizations, identifiers");
+  await tx.query(
+    `INSERT INTO organizations (id, name, provider, version, position, transaction_id, rollback_to, updated_at)
+     SELECT id, name, provider, version, position, transaction_id, rollback_to, updated_at FROM organizations_replay`,
+  );
+  await tx.query("INSERT INTO identifiers (kind, value, organization_id) SELECT kind, value, organization_id FROM identifiers_replay");
 }
