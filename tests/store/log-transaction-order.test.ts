@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { openEventStore, type EventStore } from "../../db/event-store.ts";
 import { openPglite } from "../../db/pglite.ts";
 import { openPostgres } from "../../db/postgres.ts";
+import { routeSource } from "../../db/route-source.ts";
 import type { Database } from "../../db/sql.ts";
 import { commandsApi } from "../support/api.ts";
 import { eventually } from "../support/eventually.ts";
@@ -141,6 +142,20 @@ for (const backend of BACKENDS) {
         const rows = await table("type = ANY($1)", [type.split(",")]);
         for (const limit of [1, 3]) expect((await pages(`&type=${type}`, limit)).positions).toEqual(rows);
         expect(await exported(`type=${type}`)).toEqual(rows);
+      }
+    });
+
+    test("routers' change reads compare transaction ids as xid8 on both sides of the boundary", async () => {
+      const source = routeSource(db);
+      const all = await eventually(() => source.loadAll(), (s) => BigInt(s.horizon) > boundary);
+      expect(all.rows.map((r) => r.organizationId).sort()).toEqual(["alpha", "bravo", "charlie", "delta"]);
+      for (const since of [boundary - 3n, boundary, boundary + 3n]) {
+        const changed = await source.changesSince(String(since));
+        const expected = await db.query<{ id: string }>(
+          "SELECT id FROM organizations WHERE transaction_id >= $1::xid8 AND transaction_id < $2::xid8 ORDER BY id",
+          [String(since), changed.horizon],
+        );
+        expect(changed.rows.map((r) => r.organizationId).sort()).toEqual(expected.map((r) => r.id));
       }
     });
 
