@@ -32,7 +32,7 @@ const LATER_MIGRATION = [
 for (const backend of BACKENDS) {
   describe(`replay keeps the schema on ${backend.name}`, () => {
     let f: StoreFixture;
-    let fresh: unknown[];
+    let fresh: Record<string, unknown>[];
     beforeAll(async () => {
       f = await backend.open();
       fresh = await f.db.query(CATALOG);
