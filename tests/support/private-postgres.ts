@@ -49,11 +49,18 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
   };
   try {
     run([join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]);
-    const port = await freePort();
-    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-    run([join(bin, "pg_ctl"), "-D", data, "-l", join(dir, "server.log"), "-o", options, "-w", "-t", "30", "start"]);
-    started = true;
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+    // The free port can be taken by someone else before the server binds it: try another.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+      try {
+        run([join(bin, "pg_ctl"), "-D", data, "-l", join(dir, "server.log"), "-o", options, "-w", "-t", "30", "start"]);
+        started = true;
+        return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
   } catch (error) {
     await stop();
     throw error;
