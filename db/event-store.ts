@@ -1,15 +1,14 @@
-import { CodedError, VersionConflict } from "../shared/errors.ts";
+import { VersionConflict } from "../shared/errors.ts";
 import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type OrganizationEvent, type RecordedEvent } from "../shared/events.ts";
 import { fold, type OrganizationState } from "../shared/organization.ts";
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from "./event-rows.ts";
 import { identifiersChange, listOrganizations, readOrganization, UPSERT_ORGANIZATION, writeIdentifiers, type OrganizationFilter, type OrganizationView } from "./projection.ts";
 import { replayProjection, type ReplayReport } from "./replay.ts";
+import { findIdempotencyKey, withIdempotencyKey, type Claimed, type IdempotencyClaim, type IdempotencyRecord, type StoredAnswer } from "./idempotency.ts";
 import type { Database, Sql } from "./sql.ts";
 import { migrate } from "./migrate.ts";
 
-/** An answer stored under an Idempotency-Key, returned again to a retry. */
-export type StoredAnswer = { status: number; body: unknown };
-export type IdempotencyRecord = StoredAnswer & { fingerprint: string };
+export type { Claimed, IdempotencyClaim, IdempotencyRecord, StoredAnswer };
 
 export type AppendRequest = {
   streamId: string;
@@ -19,42 +18,47 @@ export type AppendRequest = {
   before: OrganizationState;
   events: OrganizationEvent[];
   metadata: Omit<EventMetadata, "schemaVersion">;
-  idempotency?: { key: string; fingerprint: string; answer: (result: AppendResult) => StoredAnswer };
 };
 
 export type AppendResult = { version: number; position: number; events: RecordedEvent[]; state: OrganizationState };
 
-/** Another request with the same Idempotency-Key committed first; look the key up again. */
-export class IdempotencyRace extends CodedError {
-  constructor(key: string) {
-    super("idempotency_race", `request with idempotency key ${key} committed concurrently`);
-  }
-}
-
 /** Where a log reader stands: (transaction id, position), the order in which the log is read. */
 export type LogCursor = { transactionId: string; position: number };
 export const LOG_START: LogCursor = { transactionId: "0", position: 0 };
+
+/** A page of the log; `hasMore` is false when the page ends at the last readable event. */
+export type LogPage = { events: RecordedEvent[]; next: LogCursor; hasMore: boolean };
 
 export type LogQuery = {
   after: LogCursor;
   limit: number;
   streamId?: string;
   types?: EventType[];
-  since?: Date;
-  until?: Date;
+  /** Exact instants (ISO 8601 with up to microseconds), compared at the precision they are stored with. */
+  since?: string;
+  until?: string;
 };
 
-/** A point in the past: a global position, or a time. */
-export type PointInTime = { position: number } | { time: Date };
+/** A point in the past: a global position, or an exact instant (ISO 8601, up to microseconds). */
+export type PointInTime = { position: number } | { time: string };
 
-export type EventStore = {
-  readonly kind: Database["kind"];
+/** Reading and appending streams: on the store itself, or inside an idempotent transaction. */
+export type Streams = {
   readStream(streamId: string, upTo?: PointInTime): Promise<RecordedEvent[]>;
   append(request: AppendRequest): Promise<AppendResult>;
-  findIdempotencyKey(key: string): Promise<IdempotencyRecord | null>;
+};
+
+export type EventStore = Streams & {
+  readonly kind: Database["kind"];
+  /**
+   * Runs `work` at most once per caller and key (see `withIdempotencyKey`): its reads and
+   * appends share the transaction that claimed the key; a retry gets the stored answer.
+   */
+  withIdempotencyKey<T>(claim: IdempotencyClaim, work: (streams: Streams) => Promise<{ answer: StoredAnswer; value: T }>): Promise<Claimed<T>>;
+  findIdempotencyKey(subject: string, key: string): Promise<IdempotencyRecord | null>;
   /** Forgets idempotency keys older than `maxAgeHours`; returns how many. */
   expireIdempotencyKeys(maxAgeHours: number): Promise<number>;
-  readLog(query: LogQuery): Promise<{ events: RecordedEvent[]; next: LogCursor }>;
+  readLog(query: LogQuery): Promise<LogPage>;
   getOrganization(id: string): Promise<OrganizationView | null>;
   listOrganizations(filter: OrganizationFilter): Promise<OrganizationView[]>;
   replay(options: { swap: boolean }): Promise<ReplayReport>;
@@ -67,10 +71,8 @@ export async function openEventStore(db: Database): Promise<EventStore> {
     kind: db.kind,
     readStream: (streamId, upTo) => readStream(db, streamId, upTo),
     append: (request) => append(db, request),
-    findIdempotencyKey: async (key) => {
-      const rows = await db.query<IdempotencyRecord>("SELECT fingerprint, status, body FROM idempotency_keys WHERE key = $1", [key]);
-      return rows[0] ?? null;
-    },
+    withIdempotencyKey: (claim, work) => withIdempotencyKey(db, claim, (tx) => work(streamsIn(tx))),
+    findIdempotencyKey: (subject, key) => findIdempotencyKey(db, subject, key),
     expireIdempotencyKeys: async (maxAgeHours) =>
       (await db.query("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1::int) RETURNING 1", [maxAgeHours])).length,
     readLog: (query) => readLog(db, query),
@@ -81,10 +83,16 @@ export async function openEventStore(db: Database): Promise<EventStore> {
   };
 }
 
-/** Times are shown with millisecond precision, so "as of" a shown time includes events recorded within that millisecond. */
+/**
+ * The stream as it was at a position, or at an instant: events recorded at or before it, compared
+ * at the microsecond precision `recordedAt` is stored and shown with. A stream's recorded times
+ * strictly increase (see `append`), so "as of" an event's shown time is exactly up to that event.
+ * Instants travel as text: postgres.js would serialize a timestamptz parameter through a
+ * JavaScript Date and drop the microseconds.
+ */
 async function readStream(sql: Sql, streamId: string, upTo?: PointInTime): Promise<RecordedEvent[]> {
-  const bound = upTo === undefined ? "" : "position" in upTo ? "AND position <= $2" : "AND recorded_at < $2::timestamptz + interval '1 millisecond'";
-  const params = upTo === undefined ? [streamId] : ["position" in upTo ? upTo.position : upTo.time.toISOString()];
+  const bound = upTo === undefined ? "" : "position" in upTo ? "AND position <= $2" : "AND recorded_at <= $2::text::timestamptz";
+  const params = upTo === undefined ? [streamId] : ["position" in upTo ? upTo.position : upTo.time];
   const rows = await sql.query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ${bound} ORDER BY stream_version`,
     upTo === undefined ? params : [streamId, ...params],
@@ -94,14 +102,24 @@ async function readStream(sql: Sql, streamId: string, upTo?: PointInTime): Promi
 
 /**
  * Advance the stream row from the expected version (zero rows: someone else appended first),
- * insert the events and upsert the organization's projection row, all in one statement. When
- * identifiers change or an idempotency key is kept, that statement and those writes share one
- * transaction; otherwise the statement alone is the transaction (one round trip).
+ * insert the events and upsert the organization's projection row, all in one statement. The
+ * events are recorded at the statement's time, but always at least a microsecond after the
+ * stream's previous event (PGlite's clock ticks in milliseconds; wall clocks step back), so
+ * time travel within a stream is never ambiguous. When identifiers change, that statement and
+ * those writes share one transaction; otherwise the statement alone is the transaction (one
+ * round trip).
  */
 async function append(db: Sql, request: AppendRequest): Promise<AppendResult> {
   const state = fold(request.events, request.before);
-  const extraWrites = request.idempotency !== undefined || identifiersChange(request.before, state);
-  return extraWrites ? db.transaction((tx) => appendWith(tx, request, state)) : appendWith(db, request, state);
+  return identifiersChange(request.before, state) ? db.transaction((tx) => appendWith(tx, request, state)) : appendWith(db, request, state);
+}
+
+/** Stream access inside a transaction that is already open: appends join it. */
+function streamsIn(tx: Sql): Streams {
+  return {
+    readStream: (streamId, upTo) => readStream(tx, streamId, upTo),
+    append: (request) => appendWith(tx, request, fold(request.events, request.before)),
+  };
 }
 
 async function appendWith(sql: Sql, request: AppendRequest, state: OrganizationState): Promise<AppendResult> {
@@ -113,9 +131,12 @@ async function appendWith(sql: Sql, request: AppendRequest, state: OrganizationS
   const rows = await sql.query<EventRow>(
     `WITH advanced AS (
        ${expectedVersion === 0 ? "INSERT INTO streams (stream_id, version) VALUES ($1, $3) ON CONFLICT DO NOTHING RETURNING version" : "UPDATE streams SET version = $3 WHERE stream_id = $1 AND version = $2 RETURNING version"}
+     ), recorded AS (
+       SELECT GREATEST(statement_timestamp(),
+                       (SELECT p.recorded_at + interval '1 microsecond' FROM events p WHERE p.stream_id = $1 AND p.stream_version = $2::int)) AS at
      ), inserted AS (
-       INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
-       SELECT $1, $2::int + n::int, gen_random_uuid(), e.event->>'type', e.event->'data', $5::jsonb
+       INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at)
+       SELECT $1, $2::int + n::int, gen_random_uuid(), e.event->>'type', e.event->'data', $5::jsonb, (SELECT at FROM recorded)
          FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(event, n)
         WHERE EXISTS (SELECT 1 FROM advanced)
        RETURNING ${EVENT_COLUMNS}
@@ -132,46 +153,37 @@ async function appendWith(sql: Sql, request: AppendRequest, state: OrganizationS
   const recorded = rows.map(toRecordedEvent).sort((a, b) => a.streamVersion - b.streamVersion);
   const position = recorded.at(-1)!.position;
   if (organization) await writeIdentifiers(sql, request.before, organization);
-  const result: AppendResult = { version, position, events: recorded, state };
-  if (request.idempotency) {
-    const { key, fingerprint, answer } = request.idempotency;
-    const stored = answer(result);
-    const kept = await sql.query(
-      "INSERT INTO idempotency_keys (key, fingerprint, status, body) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING RETURNING key",
-      [key, fingerprint, stored.status, stored.body],
-    );
-    if (kept.length === 0) throw new IdempotencyRace(key);
-  }
-  return result;
+  return { version, position, events: recorded, state };
 }
 
 /**
  * Follows the log in (transaction id, position) order, only below the oldest transaction still
  * running: an event whose transaction commits late with a lower position is read when it
- * commits, never skipped by a cursor that already moved past its position.
+ * commits, never skipped by a cursor that already moved past its position. Transaction ids are
+ * compared and sorted as xid8 (qualified column names: never an output alias), never as text.
  */
-async function readLog(sql: Sql, query: LogQuery): Promise<{ events: RecordedEvent[]; next: LogCursor }> {
+async function readLog(sql: Sql, query: LogQuery): Promise<LogPage> {
   const rows = await sql.query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events
       WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         AND (transaction_id, position) > ($1::xid8, $2::int8)
         AND ($3::text IS NULL OR stream_id = $3)
         AND ($4::text[] IS NULL OR type = ANY($4))
-        AND ($5::timestamptz IS NULL OR recorded_at >= $5)
-        AND ($6::timestamptz IS NULL OR recorded_at < $6)
-      ORDER BY transaction_id, position
-      LIMIT $7`,
+        AND ($5::text IS NULL OR recorded_at >= $5::text::timestamptz)
+        AND ($6::text IS NULL OR recorded_at < $6::text::timestamptz)
+      ORDER BY events.transaction_id, events.position
+      LIMIT $7::int + 1`,
     [
       query.after.transactionId,
       query.after.position,
       query.streamId ?? null,
       query.types ?? null,
-      query.since?.toISOString() ?? null,
-      query.until?.toISOString() ?? null,
+      query.since ?? null,
+      query.until ?? null,
       query.limit,
     ],
   );
-  const events = rows.map(toRecordedEvent);
+  const events = rows.slice(0, query.limit).map(toRecordedEvent);
   const last = events.at(-1);
-  return { events, next: last ? { transactionId: last.transactionId, position: last.position } : query.after };
+  return { events, next: last ? { transactionId: last.transactionId, position: last.position } : query.after, hasMore: rows.length > query.limit };
 }

@@ -1,6 +1,7 @@
 import { DomainError } from "../shared/errors.ts";
 import { identifierKey, type Identifier } from "../shared/identifiers.ts";
 import type { OrganizationState, RegisteredOrganization } from "../shared/organization.ts";
+import { utcMicroseconds } from "./event-rows.ts";
 import type { Sql } from "./sql.ts";
 
 /** An organization as the projection holds it: what routers and the API read. */
@@ -24,24 +25,25 @@ type OrganizationRow = {
   position: number;
   transaction_id: string;
   rollback_to: string[];
-  updated_at: Date | string;
+  updated: string;
   identifiers: Identifier[] | null;
 };
 
 const SELECT_ORGANIZATION = `
-  SELECT o.id, o.name, o.provider, o.version, o.position, o.transaction_id::text AS transaction_id, o.rollback_to, o.updated_at,
+  SELECT o.id, o.name, o.provider, o.version, o.position, o.transaction_id, o.rollback_to, ${utcMicroseconds("o.updated_at")} AS updated,
          (SELECT jsonb_agg(jsonb_build_object('kind', i.kind, 'value', i.value) ORDER BY i.kind, i.value)
             FROM identifiers i WHERE i.organization_id = o.id) AS identifiers
     FROM organizations o`;
 
 /**
  * The projection row, written by the append statement itself (a CTE over `inserted`): same
- * transaction as the events, position of the last event, transaction id of the append.
- * Parameters $6-$9: id, name, provider, rollback_to; version is $3.
+ * transaction as the events, position of the last event, transaction id of the append, updated
+ * when the events were recorded (CTE `recorded`). Parameters $6-$9: id, name, provider,
+ * rollback_to; version is $3.
  */
 export const UPSERT_ORGANIZATION = `
   INSERT INTO organizations (id, name, provider, version, position, transaction_id, rollback_to, updated_at)
-  SELECT $6::text, $7::text, $8::text, $3::int, (SELECT max(position) FROM inserted), pg_current_xact_id(), $9::jsonb, now()
+  SELECT $6::text, $7::text, $8::text, $3::int, (SELECT max(position) FROM inserted), pg_current_xact_id(), $9::jsonb, (SELECT at FROM recorded)
    WHERE $6::text IS NOT NULL AND EXISTS (SELECT 1 FROM inserted)
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider = excluded.provider, version = excluded.version,
     position = excluded.position, transaction_id = excluded.transaction_id, rollback_to = excluded.rollback_to,
@@ -109,9 +111,9 @@ function toView(row: OrganizationRow): OrganizationView {
     provider: row.provider,
     version: row.version,
     position: Number(row.position),
-    transactionId: row.transaction_id,
+    transactionId: String(row.transaction_id),
     rollbackTo: row.rollback_to,
     identifiers: row.identifiers ?? [],
-    updatedAt: new Date(row.updated_at).toISOString(),
+    updatedAt: row.updated,
   };
 }

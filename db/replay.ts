@@ -1,6 +1,7 @@
 import type { OrganizationEvent } from "../shared/events.ts";
 import { identifierKey } from "../shared/identifiers.ts";
 import { evolve, initialState, type OrganizationState } from "../shared/organization.ts";
+import { utcMicroseconds } from "./event-rows.ts";
 import type { Sql } from "./sql.ts";
 
 export type ProjectionDifference = { organizationId: string; field: string; live: unknown; replayed: unknown };
@@ -27,8 +28,8 @@ const MAX_DIFFERENCES = 100;
 /**
  * Folds the whole log with the same `evolve` as the live path and compares the result with the
  * live projection, in one snapshot. With `swap`, appends are held off (EXCLUSIVE lock on
- * `streams`, which every append updates), the result is written to new tables and renamed
- * over the live ones in the same transaction: a reader sees the old projection or the new one.
+ * `streams`, which every append updates) and the result replaces the live rows in the same
+ * transaction (see `swapIn`): a reader sees the old projection or the new one.
  */
 export async function replayProjection(sql: Sql, options: { swap: boolean }): Promise<ReplayReport> {
   const started = performance.now();
@@ -58,16 +59,15 @@ async function foldLog(tx: Sql): Promise<{ folded: Map<string, Folded>; events: 
   let after = 0;
   let events = 0;
   for (;;) {
-    const page = await tx.query<{ position: number; stream_version: number; type: OrganizationEvent["type"]; data: OrganizationEvent["data"]; recorded_at: Date | string; organization_id: string }>(
-      `SELECT position, stream_version, type, data, recorded_at, data->>'organizationId' AS organization_id
+    const page = await tx.query<{ position: number; stream_version: number; type: OrganizationEvent["type"]; data: OrganizationEvent["data"]; recorded: string; organization_id: string }>(
+      `SELECT position, stream_version, type, data, ${utcMicroseconds("recorded_at")} AS recorded, data->>'organizationId' AS organization_id
          FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
       [after, PAGE],
     );
     for (const row of page) {
       const previous = folded.get(row.organization_id);
       const state = evolve(previous?.state ?? initialState, { type: row.type, data: row.data } as OrganizationEvent);
-      const recordedAt = new Date(row.recorded_at).toISOString();
-      folded.set(row.organization_id, { state, version: row.stream_version, position: Number(row.position), recordedAt });
+      folded.set(row.organization_id, { state, version: row.stream_version, position: Number(row.position), recordedAt: row.recorded });
     }
     events += page.length;
     if (page.length < PAGE) return { folded, events };
@@ -94,12 +94,12 @@ function toRows(folded: Map<string, Folded>): Map<string, ProjectedRow> {
 }
 
 async function readProjection(tx: Sql, organizations: string, identifiers: string): Promise<Map<string, ProjectedRow>> {
-  const rows = await tx.query<Omit<ProjectedRow, "updated_at"> & { updated_at: Date | string }>(
-    `SELECT id, name, provider, version, position, rollback_to, updated_at FROM ${organizations}`,
+  const rows = await tx.query<Omit<ProjectedRow, "updated_at"> & { updated: string }>(
+    `SELECT id, name, provider, version, position, rollback_to, ${utcMicroseconds("updated_at")} AS updated FROM ${organizations}`,
   );
   const ids = await tx.query<{ kind: string; value: string; organization_id: string }>(`SELECT kind, value, organization_id FROM ${identifiers}`);
   const map = new Map<string, ProjectedRow>(
-    rows.map((r) => [r.id, { ...r, position: Number(r.position), updated_at: new Date(r.updated_at).toISOString(), identifiers: [] }]),
+    rows.map(({ updated, ...r }) => [r.id, { ...r, position: Number(r.position), updated_at: updated, identifiers: [] }]),
   );
   for (const i of ids) map.get(i.organization_id)?.identifiers.push(identifierKey({ kind: i.kind as never, value: i.value }));
   for (const r of map.values()) r.identifiers.sort();
@@ -126,10 +126,16 @@ function compare(live: Map<string, ProjectedRow>, replayed: Map<string, Projecte
   return differences;
 }
 
+/**
+ * Writes the replayed rows into the live tables. They are staged in temporary tables first; then
+ * the live tables are truncated and filled from them in this same transaction, so a reader sees
+ * the old projection or the new one (TRUNCATE takes the same ACCESS EXCLUSIVE lock a DROP did,
+ * held only for the copy). The tables themselves are kept, so every constraint, index, trigger
+ * and grant keeps its name and later migrations still apply on a replayed database.
+ */
 async function swapIn(tx: Sql, rows: Map<string, ProjectedRow>): Promise<void> {
-  await tx.query("DROP TABLE IF EXISTS organizations_replay, identifiers_replay");
-  await tx.query("CREATE TABLE organizations_replay (LIKE organizations INCLUDING ALL)");
-  await tx.query("CREATE TABLE identifiers_replay (LIKE identifiers INCLUDING ALL)");
+  await tx.query("CREATE TEMPORARY TABLE organizations_replay (LIKE organizations INCLUDING DEFAULTS) ON COMMIT DROP");
+  await tx.query("CREATE TEMPORARY TABLE identifiers_replay (LIKE identifiers INCLUDING DEFAULTS) ON COMMIT DROP");
   const all = [...rows.values()];
   for (let i = 0; i < all.length; i += PAGE) {
     const chunk = all.slice(i, i + PAGE);
@@ -149,8 +155,10 @@ async function swapIn(tx: Sql, rows: Map<string, ProjectedRow>): Promise<void> {
       [chunk.map((c) => c[0]), chunk.map((c) => c[1]), chunk.map((c) => c[2])],
     );
   }
-  await tx.query("DROP TABLE organizations");
-  await tx.query("DROP TABLE identifiers");
-  await tx.query("ALTER TABLE organizations_replay RENAME TO organizations");
-  await tx.query("ALTER TABLE identifiers_replay RENAME TO identifiers");
+  await tx.query("TRUNCATE organizations, identifiers");
+  await tx.query(
+    `INSERT INTO organizations (id, name, provider, version, position, transaction_id, rollback_to, updated_at)
+     SELECT id, name, provider, version, position, transaction_id, rollback_to, updated_at FROM organizations_replay`,
+  );
+  await tx.query("INSERT INTO identifiers (kind, value, organization_id) SELECT kind, value, organization_id FROM identifiers_replay");
 }

@@ -26,7 +26,7 @@ const SELECT = (where: string) => `
        changed AS (SELECT o.id, o.provider FROM organizations o, snapshot s ${where})
   SELECT c.id, c.provider,
          (SELECT jsonb_agg(jsonb_build_object('kind', i.kind, 'value', i.value)) FROM identifiers i WHERE i.organization_id = c.id) AS identifiers,
-         s.horizon::text AS horizon,
+         s.horizon,
          (SELECT max(position) FROM events WHERE transaction_id < s.horizon) AS position
     FROM snapshot s LEFT JOIN changed c ON true`;
 
@@ -35,7 +35,7 @@ export function routeSource(sql: Sql): RouteSource {
     const rows = await sql.query<Row>(text, params);
     return {
       rows: rows.filter((r) => r.id !== null).map((r) => ({ organizationId: r.id!, provider: r.provider!, identifiers: r.identifiers ?? [] })),
-      horizon: rows[0]!.horizon,
+      horizon: String(rows[0]!.horizon),
       position: Number(rows[0]!.position ?? 0),
     };
   };

@@ -31,14 +31,23 @@ export const streams = pgTable("streams", {
   version: integer("version").notNull(),
 });
 
-/** A retried request with the same key gets the first answer and appends nothing. */
-export const idempotencyKeys = pgTable("idempotency_keys", {
-  key: text("key").primaryKey(),
-  fingerprint: text("fingerprint").notNull(),
-  status: integer("status").notNull(),
-  body: jsonb("body").notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+/**
+ * A retried request with the same key gets the first answer and appends nothing. Keys belong to
+ * the caller (the token's `sub`): one operator's key never answers another's request. The body
+ * is kept as the JSON text first sent, so a retry gets the same bytes (jsonb would reorder keys).
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    subject: text("subject").notNull(),
+    key: text("key").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    status: integer("status").notNull(),
+    body: text("body").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: "idempotency_keys_subject_key_pk", columns: [t.subject, t.key] })],
+);
 
 /**
  * The projection the routers read: current provider per organization. `position` and

@@ -135,15 +135,6 @@ export function positiveInt(name: string, value: string | undefined, fallback: n
   return Math.min(Number(value), max);
 }
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
-
-export function timeParam(name: string, value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (!ISO_TIME.test(value) || Number.isNaN(date.getTime())) throw new CodedError("invalid_request", `${name} must be an ISO 8601 time`);
-  return date;
-}
-
 export function eventTypesParam(value: string | undefined): EventType[] | undefined {
   if (value === undefined) return undefined;
   const types = value.split(",");

@@ -3,7 +3,8 @@ import { LOG_START, type LogQuery } from "../../db/event-store.ts";
 import { streamIdOf } from "../../shared/events.ts";
 import { requireScope } from "./auth.ts";
 import type { CommandsDeps, CommandsEnv } from "./app.ts";
-import { decodeCursor, encodeCursor, eventTypesParam, organizationIdParam, positiveInt, queryParams, timeParam } from "./input.ts";
+import { exactTimeParam } from "./exact-time.ts";
+import { decodeCursor, encodeCursor, eventTypesParam, organizationIdParam, positiveInt, queryParams } from "./input.ts";
 import { eventJson } from "./views.ts";
 
 const EXPORT_PAGE = 1000;
@@ -15,8 +16,8 @@ export function logRoutes(deps: CommandsDeps) {
     const params = queryParams(c.req.url, ["after", "limit", "org", "type", "since", "until"]);
     const org = params.org ? organizationIdParam(params.org) : undefined;
     const types = eventTypesParam(params.type);
-    const since = timeParam("since", params.since);
-    const until = timeParam("until", params.until);
+    const since = exactTimeParam("since", params.since);
+    const until = exactTimeParam("until", params.until);
     const query: LogQuery = {
       after: decodeCursor(params.after) ?? LOG_START,
       limit: positiveInt("limit", params.limit, 100, 1000),
@@ -29,7 +30,7 @@ export function logRoutes(deps: CommandsDeps) {
       return new Response(exportStream(deps, query), { headers: { "content-type": "application/x-ndjson" } });
     }
     const page = await deps.store.readLog(query);
-    return c.json({ events: page.events.map(eventJson), next: encodeCursor(page.next), hasMore: page.events.length === query.limit });
+    return c.json({ events: page.events.map(eventJson), next: encodeCursor(page.next), hasMore: page.hasMore });
   });
   return app;
 }
@@ -44,7 +45,7 @@ function exportStream(deps: CommandsDeps, query: LogQuery): ReadableStream<Uint8
         controller.enqueue(encoder.encode(page.events.map((e) => JSON.stringify(eventJson(e))).join("\n") + "\n"));
       }
       after = page.next;
-      if (page.events.length < EXPORT_PAGE) controller.close();
+      if (!page.hasMore) controller.close();
     },
   });
 }

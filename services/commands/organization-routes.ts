@@ -8,8 +8,9 @@ import { requireScope } from "./auth.ts";
 import { executeCommand, type CommandOutcome } from "./execute-command.ts";
 import {
   expectedVersionFrom, fingerprint, idempotencyKeyFrom, identifierBody, migrateBody, onlyQuery, organizationIdParam, positiveInt,
-  queryParams, readJson, registerBody, rollbackBody, timeParam, toIdentifier,
+  queryParams, readJson, registerBody, rollbackBody, toIdentifier,
 } from "./input.ts";
+import { exactTimeParam } from "./exact-time.ts";
 import type { CommandsEnv, CommandsDeps } from "./app.ts";
 import { eventJson, organizationJson } from "./views.ts";
 
@@ -142,6 +143,6 @@ const notFound = (id: string) => new CodedError("organization_not_found", `organ
 function pointInTimeFrom(at: string | undefined, asOf: string | undefined): PointInTime | undefined {
   if (at !== undefined && asOf !== undefined) throw new CodedError("invalid_request", "give at or asOf, not both");
   if (at !== undefined) return { position: positiveInt("at", at, 0, Number.MAX_SAFE_INTEGER) };
-  const time = timeParam("asOf", asOf);
+  const time = exactTimeParam("asOf", asOf);
   return time ? { time } : undefined;
 }

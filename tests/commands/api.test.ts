@@ -59,6 +59,32 @@ describe("command API: the migration lifecycle", () => {
     expect(replay.body.events).toBeGreaterThanOrEqual(3);
   });
 
+  test("asOf is exact: each event's shown recordedAt gives the state right after that event, even two commands in one millisecond", async () => {
+    const id = unique("asof");
+    await api.call("POST", "/v1/organizations", { id, name: "AsOf" });
+    for (let i = 0; i < 3; i++) {
+      await api.call("POST", `/v1/organizations/${id}/migrate`, { reason: "r" });
+      await api.call("POST", `/v1/organizations/${id}/rollback`, { reason: "r" });
+    }
+    // A registration recorded by a clock an hour ahead: the next command's clock reads earlier.
+    const ahead = unique("ahead");
+    await db.query("INSERT INTO streams (stream_id, version) VALUES ($1, 1)", [`organization-${ahead}`]);
+    await db.query(
+      `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at)
+       VALUES ($1, 1, gen_random_uuid(), 'OrganizationRegistered', $2::jsonb, '{"actor":"t","reason":null,"requestId":"r","idempotencyKey":null,"schemaVersion":1}', now() + interval '1 hour')`,
+      [`organization-${ahead}`, { organizationId: ahead, name: "Ahead", provider: "legacy", identifiers: [] }],
+    );
+    expect((await api.call("POST", `/v1/organizations/${ahead}/migrate`, { reason: "r" })).status).toBe(200);
+    for (const org of [id, ahead]) {
+      const events = (await api.call("GET", `/v1/organizations/${org}/events`)).body.events as { version: number; recordedAt: string }[];
+      for (const event of events) {
+        expect(event.recordedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+        const past = await api.call("GET", `/v1/organizations/${org}?asOf=${event.recordedAt}`);
+        expect(past.body).toMatchObject({ version: event.version, asOf: { recordedAt: event.recordedAt } });
+      }
+    }
+  });
+
   test("links and unlinks identifiers", async () => {
     const id = unique("link");
     await api.call("POST", "/v1/organizations", { id, name: "Link" });

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CodedError, DomainError, VersionConflict } from "../../shared/errors.ts";
 import { streamIdOf } from "../../shared/events.ts";
 import { fold } from "../../shared/organization.ts";
-import { IdempotencyRace, LOG_START } from "../../db/event-store.ts";
+import { LOG_START } from "../../db/event-store.ts";
+import { executeCommand } from "../../services/commands/execute-command.ts";
 import { migrate as applyMigrations } from "../../db/migrate.ts";
 import { BACKENDS, type StoreFixture } from "../support/stores.ts";
-import { migrate, register, rollBack, run } from "../support/commands.ts";
+import { migrate, PROVIDERS, register, rollBack, run } from "../support/commands.ts";
 import { eventually } from "../support/eventually.ts";
 
 
@@ -99,22 +100,37 @@ for (const backend of BACKENDS) {
       expect((await f.store.getOrganization(b))!.identifiers).toEqual([shared]);
     });
 
-    test("stores an idempotency key with the first answer and refuses a second append under it", async () => {
+    test("an Idempotency-Key runs its command once per caller: concurrent retries all get the first answer", async () => {
       const id = unique("idem");
+      await run(f.store, register(id));
       const key = unique("key");
-      await run(f.store, register(id), { idempotency: { key, fingerprint: "f1" } });
-      expect(await f.store.findIdempotencyKey(key)).toMatchObject({ fingerprint: "f1", status: 200 });
-      const error = await rejection(
-        f.store.append({
-          streamId: streamIdOf(id),
-          expectedVersion: 1,
-          before: fold(await f.store.readStream(streamIdOf(id))),
-          events: [{ type: "OrganizationMigrated", data: { organizationId: id, from: "legacy", to: "target", reason: "x" } }],
-          metadata: { actor: "a", reason: "x", requestId: "r", idempotencyKey: key },
-          idempotency: { key, fingerprint: "f2", answer: () => ({ status: 200, body: {} }) },
-        }),
-      );
-      expect(error).toBeInstanceOf(IdempotencyRace);
+      const send = (actor: string, command = migrate(id), fingerprint = "f1") =>
+        executeCommand({ store: f.store, providers: PROVIDERS }, command, { actor, requestId: crypto.randomUUID(), reason: "moving", idempotency: { key, fingerprint } }, (o) => ({
+          status: o.appended === 0 ? 200 : 201,
+          body: { provider: o.state.status === "registered" ? o.state.provider : null, version: o.version, position: o.position, appended: o.appended },
+        }));
+      const answers = await Promise.all(Array.from({ length: 20 }, () => send("tester")));
+      expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+      expect(answers[0]).toMatchObject({ status: 201, body: { provider: "target", version: 2, appended: 1 } });
+      expect(await f.store.readStream(streamIdOf(id))).toHaveLength(2);
+      expect(await f.store.findIdempotencyKey("tester", key)).toMatchObject({ fingerprint: "f1", status: 201 });
+      // The same key from another caller is that caller's own: it runs, and is refused on its merits.
+      expect(await f.store.findIdempotencyKey("someone-else", key)).toBeNull();
+      expect((await rejection(send("someone-else"))).code).toBe("already_on_provider");
+      expect((await send("someone-else", rollBack(id), "f2")).body).toMatchObject({ provider: "legacy", version: 3 });
+      // The same caller, the same key, another request: refused, nothing appended.
+      expect((await rejection(send("tester", rollBack(id), "f3"))).code).toBe("idempotency_key_reused");
+      expect(await f.store.readStream(streamIdOf(id))).toHaveLength(3);
+    });
+
+    test("a command that fails under an Idempotency-Key keeps no key: its retry runs again", async () => {
+      const id = unique("idem-fail");
+      const key = unique("key");
+      const taken = { kind: "domain", value: `${id}.example.com` } as const;
+      await run(f.store, register(unique("owner"), [taken]));
+      expect((await rejection(run(f.store, register(id, [taken]), { idempotency: { key, fingerprint: "f" } }))).code).toBe("identifier_taken");
+      expect(await f.store.findIdempotencyKey("tester", key)).toBeNull();
+      await run(f.store, register(id), { idempotency: { key, fingerprint: "f" } });
       expect(await f.store.readStream(streamIdOf(id))).toHaveLength(1);
     });
 
@@ -125,8 +141,8 @@ for (const backend of BACKENDS) {
       await run(f.store, register(unique("ttl-b")), { idempotency: { key: fresh, fingerprint: "f" } });
       await f.db.query("UPDATE idempotency_keys SET created_at = now() - interval '8 days' WHERE key = $1", [old]);
       expect(await f.store.expireIdempotencyKeys(168)).toBeGreaterThanOrEqual(1);
-      expect(await f.store.findIdempotencyKey(old)).toBeNull();
-      expect(await f.store.findIdempotencyKey(fresh)).not.toBeNull();
+      expect(await f.store.findIdempotencyKey("tester", old)).toBeNull();
+      expect(await f.store.findIdempotencyKey("tester", fresh)).not.toBeNull();
     });
 
     test("the database refuses UPDATE, DELETE and TRUNCATE on events", async () => {
@@ -141,6 +157,12 @@ for (const backend of BACKENDS) {
       }
       expect(await f.store.readStream(streamIdOf(id))).toHaveLength(1);
     });
+
+    /** The instant one microsecond before `iso`, computed by PostgreSQL at its own precision. */
+    async function microsecondBefore(iso: string): Promise<string> {
+      const rows = await f.db.query<{ t: string }>(`SELECT to_char(($1::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t`, [iso]);
+      return rows[0]!.t;
+    }
 
     test("reads the log in order with filters and a cursor that pages without gaps", async () => {
       const id = unique("log");
@@ -163,7 +185,7 @@ for (const backend of BACKENDS) {
       expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
       const migrations = await f.store.readLog({ after: LOG_START, limit: 100, streamId: streamIdOf(id), types: ["OrganizationMigrated"] });
       expect(migrations.events.map((e) => e.type)).toEqual(Array(3).fill("OrganizationMigrated"));
-      const future = await f.store.readLog({ after: LOG_START, limit: 100, streamId: streamIdOf(id), since: new Date(Date.now() + 60_000) });
+      const future = await f.store.readLog({ after: LOG_START, limit: 100, streamId: streamIdOf(id), since: new Date(Date.now() + 60_000).toISOString() });
       expect(future.events).toEqual([]);
     });
 
@@ -174,8 +196,47 @@ for (const backend of BACKENDS) {
       await run(f.store, rollBack(id));
       expect(fold(await f.store.readStream(streamIdOf(id), { position: migrated.position }))).toMatchObject({ provider: "target" });
       const history = await f.store.readStream(streamIdOf(id));
-      expect(fold(await f.store.readStream(streamIdOf(id), { time: new Date(history[0]!.recordedAt) }))).toMatchObject({ provider: "legacy" });
-      expect(await f.store.readStream(streamIdOf(id), { time: new Date(Date.parse(history[0]!.recordedAt) - 1) })).toEqual([]);
+      expect(fold(await f.store.readStream(streamIdOf(id), { time: history[0]!.recordedAt }))).toMatchObject({ provider: "legacy" });
+      expect(await f.store.readStream(streamIdOf(id), { time: await microsecondBefore(history[0]!.recordedAt) })).toEqual([]);
+    });
+
+    test("time travel is exact to the microsecond: as of each event's shown time is exactly the stream up to it", async () => {
+      const id = unique("exact");
+      await run(f.store, register(id));
+      // Back to back: on PGlite (a millisecond clock) several of these share a millisecond.
+      for (let i = 0; i < 5; i++) {
+        await run(f.store, migrate(id));
+        await run(f.store, rollBack(id));
+      }
+      const history = await f.store.readStream(streamIdOf(id));
+      expect(history).toHaveLength(11);
+      for (const event of history) expect(event.recordedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+      const times = history.map((e) => e.recordedAt);
+      expect([...times].sort()).toEqual(times);
+      expect(new Set(times).size).toBe(times.length);
+      for (const [i, event] of history.entries()) {
+        const asOf = await f.store.readStream(streamIdOf(id), { time: event.recordedAt });
+        expect(asOf.map((e) => e.streamVersion)).toEqual(history.slice(0, i + 1).map((e) => e.streamVersion));
+        const before = await f.store.readStream(streamIdOf(id), { time: await microsecondBefore(event.recordedAt) });
+        expect(before).toHaveLength(i);
+      }
+    });
+
+    test("a command recorded in the same millisecond as the previous one (or by a clock that stepped back) comes strictly after it", async () => {
+      const id = unique("sameclock");
+      // The registration as a clock an hour ahead recorded it: the next append's clock reads earlier.
+      await f.db.query("INSERT INTO streams (stream_id, version) VALUES ($1, 1)", [streamIdOf(id)]);
+      await f.db.query(
+        `INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at)
+         VALUES ($1, 1, gen_random_uuid(), 'OrganizationRegistered', $2::jsonb, '{"actor":"t","reason":null,"requestId":"r","idempotencyKey":null,"schemaVersion":1}', now() + interval '1 hour')`,
+        [streamIdOf(id), { organizationId: id, name: "Same", provider: "legacy", identifiers: [] }],
+      );
+      await run(f.store, migrate(id));
+      const [registered, migratedEvent] = await f.store.readStream(streamIdOf(id));
+      expect(migratedEvent!.recordedAt > registered!.recordedAt).toBe(true);
+      expect(fold(await f.store.readStream(streamIdOf(id), { time: registered!.recordedAt }))).toMatchObject({ provider: "legacy" });
+      expect(fold(await f.store.readStream(streamIdOf(id), { time: migratedEvent!.recordedAt }))).toMatchObject({ provider: "target" });
+      expect((await f.store.getOrganization(id))!.updatedAt).toBe(migratedEvent!.recordedAt);
     });
 
     test("replay matches the live projection, finds tampering, and a swap repairs it", async () => {
