@@ -42,7 +42,6 @@ export const ERROR_CODES = [
   "upstream_timeout",
   "invalid_config",
   // Raised and handled inside the services; listed so a leak still maps to a deliberate status.
-  "idempotency_race",
   "bus_unavailable",
 ] as const;
 

@@ -40,7 +40,6 @@ const STATUS = {
   store_unavailable: 503,
   upstream_timeout: 504,
   invalid_config: 500,
-  idempotency_race: 409,
   bus_unavailable: 503,
 } as const satisfies Record<ErrorCode, number>;
 
