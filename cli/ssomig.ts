@@ -3,13 +3,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { dataDir, env } from "../services/settings.ts";
-import { runToken } from "./token.ts";
+import { mintingAuthFromEnv } from "../services/auth-settings.ts";
+import { runToken, TOKEN_USAGE } from "./token.ts";
 import { runRouteToken } from "./route-token.ts";
 
 const USAGE = `usage: ssomig <command>
 
-  token [--scope S[,S]] [--sub NAME] [--ttl 1h]   mint an API token from the development secret
-                                                  (AUTH_SECRET, else DATA_DIR/auth.secret)
+  ${TOKEN_USAGE}
   route-token --provider ID [--org ID] [--ttl 15m]
                                                   a token for the X-Ssomig-Route header: force requests to a provider
                                                   (ROUTER_PIN_SECRET, else DATA_DIR/pin.secret)
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "token":
       return runToken(rest, {
-        readSecret: async () => env("AUTH_SECRET") ?? (await readFile(join(dataDir(), "auth.secret"), "utf8").then((s) => s.trim(), () => undefined)),
+        readAuth: () => mintingAuthFromEnv(dataDir()),
         out,
         err,
       });

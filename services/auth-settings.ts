@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { MintingAuth } from "../cli/token.ts";
 import type { AuthOptions } from "./commands/auth.ts";
 import { mintToken } from "./commands/tokens.ts";
 import { env } from "./settings.ts";
@@ -29,6 +30,17 @@ export async function writeAdminToken(dataDir: string, secret: string): Promise<
   await writeFile(path, token + "\n", { mode: 0o600 });
   await chmod(path, 0o600);
   return path;
+}
+
+/** What `ssomig token` needs to mint a token the API configured by the same environment accepts. */
+export async function mintingAuthFromEnv(dir: string): Promise<MintingAuth> {
+  if (env("AUTH_JWKS_URL")) return { mode: "jwks" };
+  if (env("AUTH_PUBLIC_KEY")) return { mode: "public_key" };
+  const claims = { ...(env("AUTH_ISSUER") ? { issuer: env("AUTH_ISSUER")! } : {}), ...(env("AUTH_AUDIENCE") ? { audience: env("AUTH_AUDIENCE")! } : {}) };
+  const given = env("AUTH_SECRET");
+  if (given) return { mode: "secret", secret: given, ...claims };
+  const secret = await readFile(join(dir, "auth.secret"), "utf8").then((s) => s.trim(), () => undefined);
+  return secret ? { mode: "development", secret, ...claims } : { mode: "none" };
 }
 
 /** AUTH_JWKS_URL, AUTH_PUBLIC_KEY or AUTH_SECRET; with none, a development secret under DATA_DIR. */
