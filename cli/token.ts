@@ -7,7 +7,8 @@ import { ttlSeconds } from "./ttl.ts";
  * token it accepts. `development` is the embedded default's secret under DATA_DIR.
  */
 export type MintingAuth =
-  | { mode: "jwks" | "public_key" }
+  | { mode: "jwks" }
+  | { mode: "public_key" }
   | { mode: "secret" | "development"; secret: string; issuer?: string; audience?: string }
   | { mode: "none" };
 
