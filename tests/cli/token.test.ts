@@ -37,11 +37,12 @@ describe("npx ssomig token", () => {
   });
 
   test("refuses to mint when the API verifies against a JWKS or a public key, or its secret is too short", async () => {
-    for (const env of <Record<string, string>[]>[
+    const environments: Record<string, string>[] = [
       { AUTH_SECRET: SECRET, AUTH_JWKS_URL: "https://idp.example.com/jwks.json" },
       { AUTH_SECRET: SECRET, AUTH_PUBLIC_KEY: "-----BEGIN PUBLIC KEY-----" },
       { AUTH_SECRET: "too-short-for-hs256" },
-    ]) {
+    ];
+    for (const env of environments) {
       const answer = await ssomig(["token", "--sub", "deploy-bot"], env);
       expect(answer.code).toBe(2);
       expect(answer.stdout).toBe("");
