@@ -10,8 +10,8 @@ import { runRouteToken } from "./route-token.ts";
 const USAGE = `usage: ssomig <command>
 
   ${TOKEN_USAGE}
-  route-token --provider ID [--org ID] [--ttl 15m]
-                                                  a token for the X-Ssomig-Route header: force requests to a provider
+  route-token --provider ID --org ID [--ttl 15m]  a token for the X-Ssomig-Route header: force that organization's
+                                                  requests to a provider, for at most 24h
                                                   (ROUTER_PIN_SECRET, else DATA_DIR/pin.secret)
   saml inspect FILE|-                             explain a SAML message: type, issuer, and why it routes where it does
   saml sample [--issuer ENTITY_ID]                print a sample SAMLResponse (XML, about 7 KB) to try routing with
