@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { jwtVerify } from "jose";
 import type { MintingAuth } from "../cli/token.ts";
 import type { AuthOptions } from "./commands/auth.ts";
 import { mintToken } from "./commands/tokens.ts";
@@ -24,12 +25,34 @@ export async function devSecret(dataDir: string, file = "auth.secret"): Promise<
   }
 }
 
-export async function writeAdminToken(dataDir: string, secret: string): Promise<string> {
-  const token = await mintToken(secret, { subject: "local-admin", scopes: ADMIN_SCOPES, ttlSeconds: 30 * 24 * 3600 });
+/** The embedded default's admin token lasts 30 days and is replaced on a start within 7 days of its expiry. */
+export const ADMIN_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+export const ADMIN_TOKEN_RENEW_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Keeps DATA_DIR/admin.token while the API would accept it for another week; otherwise (absent,
+ * near expiry, signed with a rotated secret, other issuer or audience) writes a fresh one.
+ */
+export async function writeAdminToken(dataDir: string, secret: string, claims: { issuer?: string; audience?: string } = {}): Promise<string> {
   const path = join(dataDir, "admin.token");
+  const existing = await readFile(path, "utf8").then((s) => s.trim(), () => null);
+  if (existing && (await stillGood(existing, secret, claims))) {
+    await chmod(path, 0o600);
+    return path;
+  }
+  const token = await mintToken(secret, { subject: "local-admin", scopes: ADMIN_SCOPES, ttlSeconds: ADMIN_TOKEN_TTL_SECONDS, ...claims });
   await writeFile(path, token + "\n", { mode: 0o600 });
   await chmod(path, 0o600);
   return path;
+}
+
+async function stillGood(token: string, secret: string, claims: { issuer?: string; audience?: string }): Promise<boolean> {
+  try {
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ["HS256"], requiredClaims: ["exp"], ...claims });
+    return payload.exp! - Date.now() / 1000 > ADMIN_TOKEN_RENEW_SECONDS;
+  } catch {
+    return false;
+  }
 }
 
 /** What `ssomig token` needs to mint a token the API configured by the same environment accepts. */
@@ -53,5 +76,5 @@ export async function authFromEnv(dir: string): Promise<{ options: AuthOptions; 
   const given = env("AUTH_SECRET");
   if (given) return { options: { ...common, secret: given } };
   const secret = await devSecret(dir);
-  return { options: { ...common, secret }, adminTokenFile: await writeAdminToken(dir, secret) };
+  return { options: { ...common, secret }, adminTokenFile: await writeAdminToken(dir, secret, common) };
 }
