@@ -4,7 +4,7 @@ import { jwtVerify } from "jose";
 import type { MintingAuth } from "../cli/token.ts";
 import type { AuthOptions } from "./commands/auth.ts";
 import { mintToken } from "./commands/tokens.ts";
-import { env } from "./settings.ts";
+import { env, type AuthSettings } from "./settings.ts";
 
 const ADMIN_SCOPES = ["migrations:read", "migrations:write", "admin"];
 
@@ -17,7 +17,7 @@ export async function devSecret(dataDir: string, file = "auth.secret"): Promise<
   try {
     return (await readFile(path, "utf8")).trim();
   } catch {
-    await mkdir(dataDir, { recursive: true });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const secret = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/[+/=]/g, "");
     await writeFile(path, secret + "\n", { mode: 0o600, flag: "wx" }).catch(async () => undefined);
     await chmod(path, 0o600);
@@ -77,4 +77,21 @@ export async function authFromEnv(dir: string): Promise<{ options: AuthOptions; 
   if (given) return { options: { ...common, secret: given } };
   const secret = await devSecret(dir);
   return { options: { ...common, secret }, adminTokenFile: await writeAdminToken(dir, secret, common) };
+}
+
+/** The API's token check from the typed settings; the development mode creates its secret under DATA_DIR. */
+export async function authFromSettings(auth: AuthSettings, dir: string): Promise<{ options: AuthOptions; adminTokenFile?: string }> {
+  const claims = { ...(auth.issuer ? { issuer: auth.issuer } : {}), ...(auth.audience ? { audience: auth.audience } : {}) };
+  switch (auth.mode) {
+    case "jwks":
+      return { options: { ...claims, jwksUrl: auth.jwksUrl } };
+    case "public_key":
+      return { options: { ...claims, publicKey: { pem: auth.pem, algorithm: auth.algorithm } } };
+    case "secret":
+      return { options: { ...claims, secret: auth.secret } };
+    case "development": {
+      const secret = await devSecret(dir);
+      return { options: { ...claims, secret }, adminTokenFile: await writeAdminToken(dir, secret, claims) };
+    }
+  }
 }
