@@ -88,7 +88,7 @@ describe("credentials in NATS_URL and DATABASE_URL never reach the logs", () => 
   }, 60_000);
 
   test("the error paths print one line without them: unreachable database, malformed URLs", async () => {
-    const cases = [
+    const cases: { env: Record<string, string>; code: number; says: string }[] = [
       { env: { DATABASE_URL: `postgres://postgres:${PASSWORD}@127.0.0.1:${await freePort()}/nowhere` }, code: 69, says: "cannot reach the database" },
       { env: { DATABASE_URL: `postgres://postgres:${PASSWORD}@127.0.0.1:notaport/x` }, code: 78, says: "DATABASE_URL" },
       { env: { DATABASE_URL: `postgres://postgres:${PASSWORD}@[bad/x` }, code: 78, says: "DATABASE_URL" },
