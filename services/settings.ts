@@ -85,6 +85,9 @@ const ENVIRONMENT = z.object({
   AUTH_AUDIENCE: optional,
 });
 
+/** The names of every variable the services read (docker-compose's environments are checked against it). */
+export const SETTING_NAMES: readonly string[] = Object.keys(ENVIRONMENT.shape);
+
 /**
  * Reads every setting once, before anything opens a file, a socket or a database. Fails with a
  * ConfigError naming the first bad variable (startOrExit prints it as one line, exit 78). Nothing
