@@ -10,6 +10,8 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
   const dir = join(options.dataDir, "pglite");
   // DATA_DIR is created private, so PGlite's files are out of reach even before they are fixed below.
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  // One left by an older version may be open to others; one we do not own stays as it is (PGlite's own folder is still private).
+  await chmod(options.dataDir, 0o700).catch(() => undefined);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const db = await openPglite(dir);
   await makePrivate(dir);

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { lstatSync, readdirSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { mintToken } from "../../services/commands/tokens.ts";
@@ -106,7 +106,11 @@ describe("credentials in NATS_URL and DATABASE_URL never reach the logs", () => 
 
 describe("the embedded data directory is private", () => {
   test("after a start and some writes, every directory is 0700 and every file 0600, PGlite's included", async () => {
+    // As an older version (or a hand-made setup) left them: open to others.
     const dataDir = join(dir.path, "private-data");
+    mkdirSync(join(dataDir, "pglite"), { recursive: true });
+    chmodSync(dataDir, 0o755);
+    chmodSync(join(dataDir, "pglite"), 0o777);
     const service = await start("services/main.ts", { DATA_DIR: dataDir });
     const token = (await Bun.file(join(dataDir, "admin.token")).text()).trim();
     const api = `http://127.0.0.1:${service.ports[2]}`;
