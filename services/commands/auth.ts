@@ -59,6 +59,10 @@ export async function createTokenVerifier(options: AuthOptions): Promise<VerifyT
         throw new CodedError("invalid_token", error.claim === "exp" && error.reason === "missing" ? "the token has no expiry (exp)" : `the token's ${error.claim} claim is not accepted`);
       }
       if (error instanceof errors.JOSEAlgNotAllowed) throw new CodedError("invalid_token", `the token's signature algorithm is not accepted (accepted: ${algorithms.join(", ")})`);
+      if (options.jwksUrl && (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError))) {
+        // The keys could not be fetched: say so (the operator's problem), still without a stack or a 500.
+        throw new CodedError("invalid_token", "the token cannot be checked: the keys at AUTH_JWKS_URL could not be fetched");
+      }
       // Anything else a token can provoke (a key of the wrong type, a JWKS without a match) is the token's fault, not a 500.
       throw new CodedError("invalid_token", "the token is malformed or its signature does not verify");
     }

@@ -91,6 +91,15 @@ describe("API tokens signed with an algorithm the API does not accept", () => {
   });
 });
 
+describe("API tokens when AUTH_JWKS_URL cannot be fetched", () => {
+  test("are 401 invalid_token saying the keys could not be fetched, never a 500", async () => {
+    const verify = await createTokenVerifier({ jwksUrl: "http://127.0.0.1:1/jwks.json" });
+    const error = await verify(await sign(signers.ES256!)).then(() => null, (e: Error & { code?: string }) => e);
+    expect(error?.code).toBe("invalid_token");
+    expect(error?.message).toContain("AUTH_JWKS_URL");
+  });
+});
+
 describe("API tokens without an expiry", () => {
   test("are refused with 401 invalid_token in every mode, naming the missing exp", async () => {
     const signerFor: Record<string, Signer> = { secret: signers.HS256!, rs256: signers.RS256!, es256: signers.ES256!, jwks: signers.ES256! };
