@@ -1,16 +1,7 @@
+import type { MintingAuth } from "../services/auth-settings.ts";
 import { SCOPES } from "../services/commands/auth.ts";
 import { mintToken } from "../services/commands/tokens.ts";
 import { ttlSeconds } from "./ttl.ts";
-
-/**
- * How the API checks tokens, as far as minting one matters: only an HS256 secret can sign a
- * token it accepts. `development` is the embedded default's secret under DATA_DIR.
- */
-export type MintingAuth =
-  | { mode: "jwks" }
-  | { mode: "public_key" }
-  | { mode: "secret" | "development"; secret: string; issuer?: string; audience?: string }
-  | { mode: "none" };
 
 export type TokenIo = { readAuth(): Promise<MintingAuth>; out(line: string): void; err(line: string): void };
 

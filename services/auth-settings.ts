@@ -1,7 +1,6 @@
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { jwtVerify } from "jose";
-import type { MintingAuth } from "../cli/token.ts";
 import type { AuthOptions } from "./commands/auth.ts";
 import { mintToken } from "./commands/tokens.ts";
 import { env, type AuthSettings } from "./settings.ts";
@@ -54,6 +53,16 @@ async function stillGood(token: string, secret: string, claims: { issuer?: strin
     return false;
   }
 }
+
+/**
+ * How the API checks tokens, as far as minting one matters: only an HS256 secret can sign a
+ * token it accepts. `development` is the embedded default's secret under DATA_DIR.
+ */
+export type MintingAuth =
+  | { mode: "jwks" }
+  | { mode: "public_key" }
+  | { mode: "secret" | "development"; secret: string; issuer?: string; audience?: string }
+  | { mode: "none" };
 
 /** What `ssomig token` needs to mint a token the API configured by the same environment accepts. */
 export async function mintingAuthFromEnv(dir: string): Promise<MintingAuth> {
