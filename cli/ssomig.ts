@@ -3,15 +3,15 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { dataDir, env } from "../services/settings.ts";
-import { runToken } from "./token.ts";
+import { mintingAuthFromEnv } from "../services/auth-settings.ts";
+import { runToken, TOKEN_USAGE } from "./token.ts";
 import { runRouteToken } from "./route-token.ts";
 
 const USAGE = `usage: ssomig <command>
 
-  token [--scope S[,S]] [--sub NAME] [--ttl 1h]   mint an API token from the development secret
-                                                  (AUTH_SECRET, else DATA_DIR/auth.secret)
-  route-token --provider ID [--org ID] [--ttl 15m]
-                                                  a token for the X-Ssomig-Route header: force requests to a provider
+  ${TOKEN_USAGE}
+  route-token --provider ID --org ID [--ttl 15m]  a token for the X-Ssomig-Route header: force that organization's
+                                                  requests to a provider, for at most 24h
                                                   (ROUTER_PIN_SECRET, else DATA_DIR/pin.secret)
   saml inspect FILE|-                             explain a SAML message: type, issuer, and why it routes where it does
   saml sample [--issuer ENTITY_ID]                print a sample SAMLResponse (XML, about 7 KB) to try routing with
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "token":
       return runToken(rest, {
-        readSecret: async () => env("AUTH_SECRET") ?? (await readFile(join(dataDir(), "auth.secret"), "utf8").then((s) => s.trim(), () => undefined)),
+        readAuth: () => mintingAuthFromEnv(dataDir()),
         out,
         err,
       });

@@ -3,7 +3,8 @@ import { openEventStore } from "../db/event-store.ts";
 import { migrate } from "../db/migrate.ts";
 import { routeSource } from "../db/route-source.ts";
 import type { Database } from "../db/sql.ts";
-import { authFromEnv } from "./auth-settings.ts";
+import { authFromEnv, authFromSettings } from "./auth-settings.ts";
+import type { AuthSettings } from "./settings.ts";
 import { createCommandsApp } from "./commands/app.ts";
 import { createTokenVerifier } from "./commands/auth.ts";
 import type { AppendedChange } from "./commands/execute-command.ts";
@@ -23,8 +24,8 @@ import { providerRules } from "./router/provider-headers.ts";
 import { providerHeaderValues } from "./settings.ts";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
-export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number }) {
-  const auth = await authFromEnv(options.dataDir);
+export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number; auth?: AuthSettings }) {
+  const auth = options.auth ? await authFromSettings(options.auth, options.dataDir) : await authFromEnv(options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
   const store = await openEventStore(options.db);
   const hints = { published: 0, failed: 0 };

@@ -9,7 +9,7 @@ import type { Forwarder } from "./forward.ts";
 import type { MergedJwks } from "./merged-jwks.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import type { PinCookies } from "./pin-cookie.ts";
-import { FORCE_ROUTE_HEADER, type ForceRoutes } from "./force-route.ts";
+import { FORCE_ROUTE_HEADER, forcedDecision, type ForceRoutes } from "./force-route.ts";
 import { readRequest, type ReceivedRequest } from "./read-request.ts";
 import { forwardByCredential } from "./credential-routing.ts";
 
@@ -66,11 +66,11 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
       }
       decision = await resolveOrganization(req, classification, {
         lookup: deps.routes,
-        forced,
         readPin: () => deps.pins.read(cookie),
         defaultProvider,
         ...(deps.maxSamlBytes ? { maxSamlBytes: deps.maxSamlBytes } : {}),
       });
+      if (forced) decision = forcedDecision(forced, decision);
       const provider = byId.get(decision.provider);
       // The log names a provider the configuration no longer has: never guess another one.
       if (!provider) throw new CodedError("provider_not_configured", `the route names provider ${decision.provider}, which is not in the configuration`);

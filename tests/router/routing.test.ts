@@ -137,8 +137,8 @@ describe("operators' force-route header", () => {
   });
 
   test("refuses a forged, expired or pin token with 403 invalid_route_token, and forwards nothing", async () => {
-    const expired = forceRoutes(PIN_SECRET, { providers: ["legacy", "target"], now: () => Math.floor(Date.now() / 1000) - 3600 }).mint({ provider: "target", organizationId: null }, 60);
-    const forged = forceRoutes("another-secret-that-is-also-32-bytes-long!", { providers: ["target"] }).mint({ provider: "target", organizationId: null }, 60);
+    const expired = forceRoutes(PIN_SECRET, { providers: ["legacy", "target"], now: () => Math.floor(Date.now() / 1000) - 3600 }).mint({ provider: "target", organizationId: "acme" }, 60);
+    const forged = forceRoutes("another-secret-that-is-also-32-bytes-long!", { providers: ["target"] }).mint({ provider: "target", organizationId: "acme" }, 60);
     const pin = (await echo(undefined, "/authorize?login_hint=jane@acme.com")).setCookie.find((c) => c.startsWith(PIN_COOKIE))!.split(";")[0]!.split("=")[1]!;
     h.target.requests.length = 0;
     for (const token of [expired, forged, pin, "garbage"]) {
@@ -151,7 +151,7 @@ describe("operators' force-route header", () => {
 
   test("npx ssomig route-token mints a token the router accepts", async () => {
     const lines: string[] = [];
-    const code = await runRouteToken(["--provider", "target", "--ttl", "5m"], { readSecret: async () => PIN_SECRET, out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const code = await runRouteToken(["--provider", "target", "--org", "acme", "--ttl", "5m"], { readSecret: async () => PIN_SECRET, out: (l) => lines.push(l), err: (l) => lines.push(l) });
     expect(code).toBe(0);
     expect((await echo(undefined, "/anything", { headers: { "x-ssomig-route": lines[0]! } })).provider).toBe("target");
     expect(await runRouteToken(["--ttl", "5m"], { readSecret: async () => PIN_SECRET, out: () => {}, err: (l) => lines.push(l) })).toBe(2);
