@@ -3,6 +3,8 @@
  * PostgreSQL server (postgres.js) and on PGlite (embedded default). Each driver gets one
  * short adapter file; the contract tests run the store on both.
  */
+import { CodedError } from "../shared/errors.ts";
+
 export type Row = Record<string, unknown>;
 
 export interface Sql {
@@ -21,8 +23,19 @@ export function sqlState(error: unknown): string | undefined {
   return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : undefined;
 }
 
+/**
+ * The database did not answer within the client-side bound. A write may or may not have been
+ * committed, so the answer says to retry with the same Idempotency-Key, not "nothing changed".
+ */
+export class StoreTimeout extends CodedError {
+  constructor(detail: string) {
+    super("store_unavailable", `${detail}; a command may or may not have been recorded: retry it with the same Idempotency-Key`);
+  }
+}
+
 /** Errors that mean "the database is not there right now", as opposed to "the query is wrong". */
 export function isConnectionError(error: unknown): boolean {
+  if (error instanceof StoreTimeout) return true;
   const state = sqlState(error);
   if (state === undefined) return false;
   return (

@@ -1,11 +1,12 @@
 import process from "node:process";
+import { clientTimeoutMs } from "../db/postgres.ts";
 import { openDatabase } from "../db/open.ts";
 import { devSecret } from "./auth-settings.ts";
 import { composeCommands, composeRouter } from "./compose.ts";
 import { demoUpstream } from "./demo-upstreams/app.ts";
 import { jsonLog } from "./http/log.ts";
 import { serve, type Server } from "./runtime/serve.ts";
-import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit, accessLogFrom } from "./settings.ts";
+import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit, accessLogFrom, databaseTimeoutMsFrom, horizonMaxAgeMsFrom, natsPingIntervalMsFrom } from "./settings.ts";
 import { openBus } from "./bus/open-bus.ts";
 
 // The embedded default (`npm start`): command API, router and, without SSOMIG_CONFIG, two demo
@@ -14,12 +15,12 @@ await startOrExit(async () => {
   const { config, source } = await loadConfig();
   const dir = dataDir();
   const databaseUrl = env("DATABASE_URL");
-  const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate", ...(databaseUrl ? { databaseUrl } : {}) });
+  const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate", timeoutMs: databaseTimeoutMsFrom(), ...(databaseUrl ? { databaseUrl } : {}) });
   const pinSecret = env("ROUTER_PIN_SECRET") ?? (await devSecret(dir, "pin.secret"));
   const natsUrl = env("NATS_URL");
-  const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate", log: jsonLog, ...(natsUrl ? { natsUrl } : {}) });
-  const router = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs: positiveIntFrom("ROUTE_POLL_MS", 1000), accessLog: accessLogFrom() });
-  const commands = await composeCommands({ config, db, dataDir: dir, log: jsonLog, bus, idempotencyKeyTtlHours: positiveIntFrom("IDEMPOTENCY_KEY_TTL_HOURS", 168) });
+  const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate", log: jsonLog, pingIntervalMs: natsPingIntervalMsFrom(), ...(natsUrl ? { natsUrl } : {}) });
+  const router = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs: positiveIntFrom("ROUTE_POLL_MS", 1000), accessLog: accessLogFrom(), timeoutMs: clientTimeoutMs(databaseTimeoutMsFrom()), horizonMaxAgeMs: horizonMaxAgeMsFrom() });
+  const commands = await composeCommands({ config, db, dataDir: dir, log: jsonLog, bus, idempotencyKeyTtlHours: positiveIntFrom("IDEMPOTENCY_KEY_TTL_HOURS", 168), horizonMaxAgeMs: horizonMaxAgeMsFrom() });
   const servers: Server[] = [];
   if (env("SSOMIG_CONFIG") === undefined) {
     servers.push(await serve({ port: 9001, hostname: "127.0.0.1", fetch: demoUpstream("legacy") }));

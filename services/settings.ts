@@ -76,3 +76,12 @@ export function accessLogFrom(): boolean {
   if (value !== "on" && value !== "off") throw new ConfigError("ROUTER_ACCESS_LOG", `must be on or off, got ${value}`);
   return value === "on";
 }
+
+/** DATABASE_TIMEOUT_MS: the longest a query may go unanswered (server statement timeout; the client gives up 1 s later). */
+export const databaseTimeoutMsFrom = (): number => positiveIntFrom("DATABASE_TIMEOUT_MS", 10_000);
+
+/** HORIZON_MAX_AGE_MS: how long a committed write may stay unreadable behind an open transaction before routers report degraded. */
+export const horizonMaxAgeMsFrom = (): number => positiveIntFrom("HORIZON_MAX_AGE_MS", 30_000);
+
+/** NATS_PING_INTERVAL_MS: how often the NATS client pings; two unanswered pings mark the bus disconnected. */
+export const natsPingIntervalMsFrom = (): number => positiveIntFrom("NATS_PING_INTERVAL_MS", 5_000);

@@ -1,11 +1,12 @@
 import process from "node:process";
 import { ConfigError } from "../../shared/errors.ts";
+import { clientTimeoutMs } from "../../db/postgres.ts";
 import { openDatabase } from "../../db/open.ts";
 import { openBus } from "../bus/open-bus.ts";
 import { composeRouter } from "../compose.ts";
 import { jsonLog } from "../http/log.ts";
 import { serve } from "../runtime/serve.ts";
-import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit, accessLogFrom } from "../settings.ts";
+import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit, accessLogFrom, databaseTimeoutMsFrom, horizonMaxAgeMsFrom, natsPingIntervalMsFrom } from "../settings.ts";
 
 // One router (production): `npm run start:router`. Routers share PostgreSQL with the command API.
 await startOrExit(async () => {
@@ -16,9 +17,9 @@ await startOrExit(async () => {
   const { config } = await loadConfig();
   const natsUrl = env("NATS_URL");
   const pollMs = positiveIntFrom("ROUTE_POLL_MS", 1000);
-  const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate-router", log: jsonLog, ...(natsUrl ? { natsUrl } : {}) });
-  const db = await openDatabase({ databaseUrl, dataDir: dataDir(), applicationName: "ssomigrate-router" });
-  const { app, admin, routes, follower } = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs, accessLog: accessLogFrom() });
+  const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate-router", log: jsonLog, pingIntervalMs: natsPingIntervalMsFrom(), ...(natsUrl ? { natsUrl } : {}) });
+  const db = await openDatabase({ databaseUrl, dataDir: dataDir(), applicationName: "ssomigrate-router", timeoutMs: databaseTimeoutMsFrom() });
+  const { app, admin, routes, follower } = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs, accessLog: accessLogFrom(), timeoutMs: clientTimeoutMs(databaseTimeoutMsFrom()), horizonMaxAgeMs: horizonMaxAgeMsFrom() });
   const server = await serve({ port: portFrom("ROUTER_PORT", 8080), fetch: app.fetch });
   const adminServer = await serve({ port: portFrom("ROUTER_ADMIN_PORT", 9090), fetch: admin.fetch });
   console.log(
