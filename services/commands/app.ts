@@ -31,6 +31,13 @@ export type CommandsDeps = {
 export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };
 
 const MAX_BODY = 64 * 1024;
+const METRICS_STORE_BUDGET_MS = 2000;
+
+const withinMs = <T>(ms: number, work: Promise<T>): Promise<T> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+};
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The command API: validates commands, appends events, serves history and replay. */
@@ -77,7 +84,8 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
   });
 
   app.get("/metrics", async (c) => {
-    const horizon = deps.horizon ? await deps.horizon().catch(() => null) : undefined;
+    // A scrape never waits for a silent store longer than its budget: the store then counts as down.
+    const horizon = deps.horizon ? await withinMs(METRICS_STORE_BUDGET_MS, deps.horizon()).catch(() => null) : undefined;
     return c.text(
       [
         "# HELP ssomig_hints_published_total Route hints sent to routers after a commit.",
@@ -89,7 +97,7 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
         ...(horizon === undefined
           ? []
           : [
-              "# HELP ssomig_store_up 1 when the event store answered this scrape within the database timeout.",
+              "# HELP ssomig_store_up 1 when the event store answered this scrape within 2 s.",
               "# TYPE ssomig_store_up gauge",
               `ssomig_store_up ${horizon ? 1 : 0}`,
               ...(horizon

@@ -31,7 +31,7 @@ export type RouteFollower = {
 };
 
 export type FollowOptions = {
-  routes: RouteTable;
+  routes: Pick<RouteTable, "position" | "refresh">;
   bus: Bus;
   pollMs: number;
   log: Log;
