@@ -33,13 +33,14 @@ export class StoreTimeout extends CodedError {
   }
 }
 
-/** Errors that mean "the database is not there right now", as opposed to "the query is wrong". */
+/** Errors that mean "the database is not there (or not answering in time) right now", as opposed to "the query is wrong". */
 export function isConnectionError(error: unknown): boolean {
   if (error instanceof StoreTimeout) return true;
   const state = sqlState(error);
   if (state === undefined) return false;
   return (
     state.startsWith("08") || // connection exception
+    state === "57014" || state === "25P03" || // statement or idle-in-transaction timeout: the store is too slow right now
     state === "57P01" || state === "57P02" || state === "57P03" || // admin shutdown, crash shutdown, cannot connect now
     state === "ECONNREFUSED" || state === "ECONNRESET" || state === "ETIMEDOUT" || state === "CONNECTION_CLOSED" ||
     state === "CONNECTION_ENDED" || state === "CONNECTION_DESTROYED" || state === "CONNECT_TIMEOUT"

@@ -159,7 +159,7 @@ describe("with a transaction holding the horizon back", () => {
   let router: Router;
   beforeAll(async () => {
     await natsAvailable();
-    d = await deployment({ natsUrl: TEST_NATS_URL, pollMs: 200, env: { HORIZON_MAX_AGE_MS: String(MAX_AGE_MS) } });
+    d = await deployment({ natsUrl: TEST_NATS_URL, pollMs: 200, env: { HORIZON_MAX_AGE_MS: String(MAX_AGE_MS), DATABASE_TIMEOUT_MS: "1000" } });
     router = await d.startRouter();
     await d.command("/v1/organizations", { id: "acme", name: "Acme", identifiers: [{ kind: "domain", value: "acme.com" }] });
     await everyRouterSees(d, [router], "acme.com", "legacy", 5000);
@@ -201,5 +201,23 @@ describe("with a transaction holding the horizon back", () => {
     expect(recovered.horizonAgeSeconds).toBeLessThan(MAX_AGE_MS / 1000);
     const api = (await (await fetch(`${d.apiUrl}/readyz`)).json()) as { horizon: { stuck: boolean } };
     expect(api.horizon.stuck).toBe(false);
+  }, 60_000);
+
+  test("a command stuck behind a lock gets 503 store_unavailable when the statement times out, not a 500", async () => {
+    expect((await d.command("/v1/organizations", { id: "locked", name: "Locked", identifiers: [{ kind: "domain", value: "locked.example" }] })).status).toBe(201);
+    const holder = postgres(d.directDatabaseUrl, { max: 1, onnotice: () => {} });
+    const session = await holder.reserve();
+    try {
+      await session`BEGIN`;
+      expect(await session`SELECT version FROM streams WHERE stream_id = 'organization-locked' FOR UPDATE`).toHaveLength(1);
+      const stuck = await d.command("/v1/organizations/locked/migrate", { reason: "behind a lock" });
+      expect(stuck.status).toBe(503);
+      expect(stuck.body.code).toBe("store_unavailable");
+    } finally {
+      await session`ROLLBACK`.catch(() => {});
+      session.release();
+      await holder.end();
+    }
+    expect((await d.command("/v1/organizations/locked/migrate", { reason: "lock released" })).status).toBe(200);
   }, 60_000);
 });
