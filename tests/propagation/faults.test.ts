@@ -151,6 +151,16 @@ describe("with NATS blackholed (accepts TCP, answers nothing)", () => {
     await everyRouterSees(d, routers, "acme.com", "legacy", POLL_MS + 2000);
     await eventually(() => statuses(d, routers), (all) => all.every((s) => Date.parse(s.lastHintAt) >= before), 3000);
   }, 60_000);
+
+  test("a bad fault setting stops a router at start with one line naming it", async () => {
+    for (const name of ["DATABASE_TIMEOUT_MS", "HORIZON_MAX_AGE_MS", "NATS_PING_INTERVAL_MS"]) {
+      const failed = await d.startRouter({ [name]: "soon" }).then(
+        () => "started",
+        (error: Error) => error.message,
+      );
+      expect(failed).toMatch(new RegExp(`exited with 78:\\n.*configuration error: ${name}\\b.*positive integer`));
+    }
+  }, 60_000);
 });
 
 describe("with a transaction holding the horizon back", () => {
