@@ -80,15 +80,17 @@ describe("with PostgreSQL blackholed (accepts TCP, answers nothing)", () => {
     const recovered = await eventually(() => d.command("/v1/organizations/acme/rollback", { reason: "after the outage" }), (r) => r.status !== 503, 15_000);
     expect([200, 409]).toContain(recovered.status); // 409: the rollback sent during the outage committed after all
     await everyRouterSees(d, routers, "acme.com", "legacy", 5000);
+    let last = 0;
     for (let i = 0; i < 5; i++) {
       expect((await d.command("/v1/organizations/acme/migrate", { reason: `after ${i}` })).status).toBe(200);
-      expect((await d.command("/v1/organizations/acme/rollback", { reason: `after ${i}` })).status).toBe(200);
+      const rolledBack = await d.command("/v1/organizations/acme/rollback", { reason: `after ${i}` });
+      expect(rolledBack.status).toBe(200);
+      last = rolledBack.body.position;
     }
-    const caughtUp = await eventually(() => statuses(d, routers), (all) => all.every((s) => s.degraded === false && s.behind === 0), 10_000);
-    const head = (await d.get("/v1/events?limit=1000")).body;
-    const lastPosition = Math.max(...(head.events as { position: number }[]).map((e) => e.position));
+    // Every router reaches the log's head (the issue: still 32 positions behind five minutes later).
+    const caughtUp = await eventually(() => statuses(d, routers), (all) => all.every((s) => s.degraded === false && s.position === last && s.behind === 0), 10_000);
+    expect(await Promise.all(routers.map((r) => d.providerSeenBy(r, "acme.com")))).toEqual(["legacy", "legacy"]);
     for (const s of caughtUp) {
-      expect(s.position).toBe(lastPosition);
       expect(Date.parse(s.lastPollAt)).toBeGreaterThan(Date.now() - 5000);
       expect(s.tableAgeSeconds).toBeLessThan(2);
     }
