@@ -31,6 +31,8 @@ export type CommandsDeps = {
 export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };
 
 const MAX_BODY = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** How long a /metrics scrape waits for the store before reporting it down. */
 const METRICS_STORE_BUDGET_MS = 2000;
 
 const withinMs = <T>(ms: number, work: Promise<T>): Promise<T> => {
@@ -38,7 +40,6 @@ const withinMs = <T>(ms: number, work: Promise<T>): Promise<T> => {
   const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 };
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The command API: validates commands, appends events, serves history and replay. */
 export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
