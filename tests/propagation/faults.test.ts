@@ -75,6 +75,8 @@ describe("with PostgreSQL blackholed (accepts TCP, answers nothing)", () => {
     expect(write.status).toBe(503);
     expect(write.body.code).toBe("store_unavailable");
     expect((await fetch(`${d.apiUrl}/readyz`, { signal: AbortSignal.timeout(15_000) })).status).toBe(503);
+    const scrape = await (await fetch(`${d.apiUrl}/metrics`, { signal: AbortSignal.timeout(15_000) })).text();
+    expect(gauge(scrape, "ssomig_store_up")).toBe(0);
 
     proxy.resume();
     const recovered = await eventually(() => d.command("/v1/organizations/acme/rollback", { reason: "after the outage" }), (r) => r.status !== 503, 15_000);
@@ -95,6 +97,7 @@ describe("with PostgreSQL blackholed (accepts TCP, answers nothing)", () => {
       expect(s.tableAgeSeconds).toBeLessThan(2);
     }
     expect((await fetch(`${d.apiUrl}/readyz`)).status).toBe(200);
+    expect(gauge(await (await fetch(`${d.apiUrl}/metrics`)).text(), "ssomig_store_up")).toBe(1);
   }, 90_000);
 
   test("a slow database within the timeout is not a fault; past it, routers degrade and recover", async () => {
