@@ -157,6 +157,25 @@ describe("with NATS blackholed (accepts TCP, answers nothing)", () => {
     await eventually(() => statuses(d, routers), (all) => all.every((s) => Date.parse(s.lastHintAt) >= before), 3000);
   }, 60_000);
 
+  test("a router started while NATS is silent starts, serves by polling, and connects once NATS answers", async () => {
+    proxy.blackhole();
+    try {
+      const late = await d.startRouter();
+      expect(await d.providerSeenBy(late, "acme.com")).toBe("legacy");
+      expect(await d.status(late)).toMatchObject({ busConnected: false, degraded: false });
+      expect((await d.command("/v1/organizations/acme/migrate", { reason: "late router" })).status).toBe(200);
+      await everyRouterSees(d, [late], "acme.com", "target", POLL_MS + 2000);
+      proxy.resume();
+      await eventually(() => d.status(late), (s) => s.busConnected, 10_000);
+      await eventually(async () => (await (await fetch(`${d.apiUrl}/readyz`)).json()) as { bus: { connected: boolean } }, (r) => r.bus.connected, 10_000);
+      const before = Date.now();
+      expect((await d.command("/v1/organizations/acme/rollback", { reason: "late router hears hints" })).status).toBe(200);
+      await eventually(() => d.status(late), (s) => Date.parse(s.lastHintAt) >= before, 5000);
+    } finally {
+      proxy.resume();
+    }
+  }, 60_000);
+
   test("a bad fault setting stops a router at start with one line naming it", async () => {
     for (const name of ["DATABASE_TIMEOUT_MS", "HORIZON_MAX_AGE_MS", "NATS_PING_INTERVAL_MS"]) {
       const failed = await d.startRouter({ [name]: "soon" }).then(
