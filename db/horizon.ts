@@ -4,8 +4,9 @@ import type { Sql } from "./sql.ts";
  * How far the transaction-visibility horizon lags behind the log. Log readers and routers read
  * only below `pg_snapshot_xmin`, so one long transaction anywhere on the server (with a
  * transaction id) hides every write committed after it began. `ageSeconds` is how long the
- * oldest such committed-but-unreadable write has been waiting (0 when none waits): the time the
- * horizon has failed to advance past a pending write, measured on the server's clock.
+ * first such committed-but-unreadable write (lowest transaction id) has been waiting (0 when
+ * none waits): the time the horizon has failed to advance past a pending write, measured on the
+ * server's clock. `pending` counts those writes, up to PENDING_COUNT_CAP.
  */
 export type HorizonReading = { ageSeconds: number; pending: number };
 
