@@ -188,7 +188,8 @@ describe("with NATS blackholed (accepts TCP, answers nothing)", () => {
 });
 
 describe("with a transaction holding the horizon back", () => {
-  const MAX_AGE_MS = 1000;
+  // Short: the horizon is the whole server's, so holding it also slows every other reader on it.
+  const MAX_AGE_MS = 500;
   let d: Deployment;
   let router: Router;
   beforeAll(async () => {
@@ -214,17 +215,17 @@ describe("with a transaction holding the horizon back", () => {
       expect(stuck.horizonAgeSeconds).toBeGreaterThan(MAX_AGE_MS / 1000);
       expect(await d.providerSeenBy(router, "acme.com")).toBe("legacy"); // the committed migration is invisible
       const first = stuck.horizonAgeSeconds;
-      const later = await eventually(() => d.status(router), (s) => s.horizonAgeSeconds > first + 0.5, 5000);
+      const later = await eventually(() => d.status(router), (s) => s.horizonAgeSeconds > first + 0.2, 5000);
       expect(later.degraded).toBe(true);
-      expect(gauge((await adminGet(router, "/metrics")).text, "ssomig_horizon_age_seconds")).toBeGreaterThan(1);
+      expect(gauge((await adminGet(router, "/metrics")).text, "ssomig_horizon_age_seconds")).toBeGreaterThan(MAX_AGE_MS / 1000);
       expect(JSON.parse((await adminGet(router, "/readyz")).text)).toMatchObject({ status: "degraded", reasons: ["horizon_stuck"] });
 
       const api = (await (await fetch(`${d.apiUrl}/readyz`)).json()) as { status: string; horizon: { ageSeconds: number; pendingEvents: number; stuck: boolean } };
       expect(api.status).toBe("ready");
       expect(api.horizon.stuck).toBe(true);
-      expect(api.horizon.ageSeconds).toBeGreaterThan(1);
+      expect(api.horizon.ageSeconds).toBeGreaterThan(MAX_AGE_MS / 1000);
       expect(api.horizon.pendingEvents).toBeGreaterThanOrEqual(1);
-      expect(gauge(await (await fetch(`${d.apiUrl}/metrics`)).text(), "ssomig_horizon_age_seconds")).toBeGreaterThan(1);
+      expect(gauge(await (await fetch(`${d.apiUrl}/metrics`)).text(), "ssomig_horizon_age_seconds")).toBeGreaterThan(MAX_AGE_MS / 1000);
     } finally {
       await session`ROLLBACK`.catch(() => {});
       session.release();
