@@ -44,9 +44,13 @@ export type FollowOptions = {
   now?: () => number;
 };
 
-/** A hint can arrive a moment before the horizon passes its transaction; retry briefly before leaving it to the poll. */
-const HINT_RETRIES = 25;
-const HINT_RETRY_MS = 2;
+/**
+ * A hint can arrive before the horizon passes its transaction (any other transaction on the
+ * server holds it back): retry, quickly at first, then backing off, for one poll interval at
+ * most (the poll takes over after that).
+ */
+const HINT_RETRY_FIRST_MS = 2;
+const HINT_RETRY_MAX_MS = 50;
 
 /**
  * Keeps a route table current: a hint newer than the table triggers a read of what changed; a
@@ -74,6 +78,18 @@ export function followRoutes(options: FollowOptions): RouteFollower {
   let pollStartedAt: number | null = null;
   let stopped = false;
   let wanted = 0;
+  let chasing = false;
+  let giveUpAt = 0;
+  let wake: (() => void) | null = null;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => wake?.(), ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      };
+    });
 
   const failing = () => lastFailureAt !== null && lastFailureAt >= lastSuccessAt;
 
@@ -96,9 +112,17 @@ export function followRoutes(options: FollowOptions): RouteFollower {
     head = Math.max(head, hint.position);
     if (hint.position <= routes.position) return; // duplicate or out of date
     wanted = Math.max(wanted, hint.position);
-    for (let attempt = 0; attempt < HINT_RETRIES && !stopped && routes.position < wanted; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, HINT_RETRY_MS));
-      if (!(await refresh("hint"))) return;
+    giveUpAt = performance.now() + options.pollMs;
+    // One retry loop chases the newest hint, however many arrive; a new one ends its pause at once.
+    if (chasing) return void wake?.();
+    chasing = true;
+    try {
+      for (let delay = 0; !stopped && routes.position < wanted && performance.now() < giveUpAt; delay = Math.min(HINT_RETRY_MAX_MS, Math.max(HINT_RETRY_FIRST_MS, delay * 2))) {
+        if (delay > 0) await pause(delay);
+        if (!(await refresh("hint"))) return;
+      }
+    } finally {
+      chasing = false;
     }
   }
 
