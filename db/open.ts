@@ -1,12 +1,20 @@
 import { chmod, lstat, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { openPglite } from "./pglite.ts";
-import { openPostgres } from "./postgres.ts";
+import { openPostgres, type PostgresOptions } from "./postgres.ts";
 import type { Database } from "./sql.ts";
 
-/** PostgreSQL when a URL is given, else PGlite on disk under `dataDir` (the embedded default). */
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string; applicationName?: string }): Promise<Database> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.applicationName ? { applicationName: options.applicationName } : {});
+/**
+ * PostgreSQL when a URL is given, else PGlite on disk under `dataDir` (the embedded default).
+ * `timeoutMs` bounds every PostgreSQL query (PGlite runs in-process and has no network to lose).
+ */
+export async function openDatabase(options: { databaseUrl?: string; dataDir: string; applicationName?: string; timeoutMs?: number }): Promise<Database> {
+  if (options.databaseUrl) {
+    const pg: PostgresOptions = {};
+    if (options.applicationName) pg.applicationName = options.applicationName;
+    if (options.timeoutMs) pg.timeoutMs = options.timeoutMs;
+    return openPostgres(options.databaseUrl, pg);
+  }
   const dir = join(options.dataDir, "pglite");
   // DATA_DIR is created private, so PGlite's files are out of reach even before they are fixed below.
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });

@@ -1,6 +1,7 @@
 import { providerCatalog, type Config } from "../shared/config.ts";
 import { openEventStore } from "../db/event-store.ts";
 import { migrate } from "../db/migrate.ts";
+import { readHorizon } from "../db/horizon.ts";
 import { routeSource } from "../db/route-source.ts";
 import type { Database } from "../db/sql.ts";
 import { authFromEnv, authFromSettings } from "./auth-settings.ts";
@@ -24,7 +25,7 @@ import { providerRules } from "./router/provider-headers.ts";
 import { providerHeaderValues } from "./settings.ts";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
-export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number; auth?: AuthSettings }) {
+export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number; auth?: AuthSettings; horizonMaxAgeMs?: number }) {
   const auth = options.auth ? await authFromSettings(options.auth, options.dataDir) : await authFromEnv(options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
   const store = await openEventStore(options.db);
@@ -39,7 +40,17 @@ export async function composeCommands(options: { config: Config; db: Database; d
       },
     );
   };
-  const app = createCommandsApp({ store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints, bus: options.bus });
+  const app = createCommandsApp({
+    store,
+    providers: providerCatalog(options.config),
+    verifyToken,
+    log: options.log,
+    onAppended,
+    hints,
+    bus: options.bus,
+    horizon: () => readHorizon(options.db),
+    ...(options.horizonMaxAgeMs ? { horizonMaxAgeMs: options.horizonMaxAgeMs } : {}),
+  });
   // A retry comes within minutes; keys are kept IDEMPOTENCY_KEY_TTL_HOURS, then forgotten hourly.
   const expire = () =>
     store.expireIdempotencyKeys(options.idempotencyKeyTtlHours).catch((error) => options.log({ level: "warn", msg: "idempotency keys not expired", error: String(error) }));
@@ -52,11 +63,30 @@ export async function composeCommands(options: { config: Config; db: Database; d
  * Builds the router and its admin app. The route table is loaded before this returns, so the
  * router never answers from an empty table. The pin secret must be the same on every router.
  */
-export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log; bus: Bus; pollMs: number; accessLog?: boolean }) {
+export async function composeRouter(options: {
+  config: Config;
+  db: Database;
+  pinSecret: string;
+  log: Log;
+  bus: Bus;
+  pollMs: number;
+  accessLog?: boolean;
+  /** The database client's bound on one read (DATABASE_TIMEOUT_MS + its grace). */
+  timeoutMs?: number;
+  horizonMaxAgeMs?: number;
+}) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
   const routes = new RouteTable(routeSource(options.db));
   await routes.load();
-  const follower = followRoutes({ routes, bus: options.bus, pollMs: options.pollMs, log: options.log });
+  const follower = followRoutes({
+    routes,
+    bus: options.bus,
+    pollMs: options.pollMs,
+    log: options.log,
+    horizon: () => readHorizon(options.db),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.horizonMaxAgeMs ? { horizonMaxAgeMs: options.horizonMaxAgeMs } : {}),
+  });
   const fetch = await upstreamFetch(options.config.providers);
   const metrics = routerMetrics();
   const app = createRouterApp({

@@ -1,4 +1,5 @@
 import process from "node:process";
+import { clientTimeoutMs } from "../db/postgres.ts";
 import { openDatabase } from "../db/open.ts";
 import { devSecret } from "./auth-settings.ts";
 import { composeCommands, composeRouter } from "./compose.ts";
@@ -15,11 +16,11 @@ await startOrExit(async () => {
   const log = redactingLog(settings.secrets);
   const { config, source } = await loadConfig(settings.configPath);
   const { dataDir: dir, databaseUrl, natsUrl } = settings;
-  const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate", ...(databaseUrl ? { databaseUrl } : {}) });
+  const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate", timeoutMs: settings.databaseTimeoutMs, ...(databaseUrl ? { databaseUrl } : {}) });
   const pinSecret = settings.routerPinSecret ?? (await devSecret(dir, "pin.secret"));
-  const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate", log, ...(natsUrl ? { natsUrl } : {}) });
-  const router = await composeRouter({ config, db, pinSecret, log, bus, pollMs: settings.routePollMs, accessLog: settings.routerAccessLog });
-  const commands = await composeCommands({ config, db, dataDir: dir, log, bus, idempotencyKeyTtlHours: settings.idempotencyKeyTtlHours, auth: settings.auth });
+  const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate", log, pingIntervalMs: settings.natsPingIntervalMs, ...(natsUrl ? { natsUrl } : {}) });
+  const router = await composeRouter({ config, db, pinSecret, log, bus, pollMs: settings.routePollMs, accessLog: settings.routerAccessLog, timeoutMs: clientTimeoutMs(settings.databaseTimeoutMs), horizonMaxAgeMs: settings.horizonMaxAgeMs });
+  const commands = await composeCommands({ config, db, dataDir: dir, log, bus, idempotencyKeyTtlHours: settings.idempotencyKeyTtlHours, auth: settings.auth, horizonMaxAgeMs: settings.horizonMaxAgeMs });
   const servers: Server[] = [];
   const demo = settings.configPath === undefined;
   if (demo) {

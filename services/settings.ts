@@ -33,6 +33,12 @@ export type Settings = {
   routePollMs: number;
   routerAccessLog: boolean;
   idempotencyKeyTtlHours: number;
+  /** DATABASE_TIMEOUT_MS: the server-side statement timeout; the client gives up a second later. */
+  databaseTimeoutMs: number;
+  /** HORIZON_MAX_AGE_MS: how long a committed write may stay unreadable behind an open transaction before routers report degraded. */
+  horizonMaxAgeMs: number;
+  /** NATS_PING_INTERVAL_MS: two unanswered pings mark the bus disconnected. */
+  natsPingIntervalMs: number;
   auth: AuthSettings;
   /** Values no log line may carry (URL passwords, signing secrets): every logger masks them. */
   secrets: string[];
@@ -78,6 +84,9 @@ const ENVIRONMENT = z.object({
   ROUTE_POLL_MS: positive(1000),
   ROUTER_ACCESS_LOG: optional.refine((v) => v === undefined || v === "on" || v === "off", "must be on or off"),
   IDEMPOTENCY_KEY_TTL_HOURS: positive(168),
+  DATABASE_TIMEOUT_MS: positive(10_000),
+  HORIZON_MAX_AGE_MS: positive(30_000),
+  NATS_PING_INTERVAL_MS: positive(5_000),
   AUTH_JWKS_URL: url(["https:", "http:"], "https://idp.example.com/.well-known/jwks.json"),
   AUTH_PUBLIC_KEY: optional,
   AUTH_PUBLIC_KEY_ALG: optional.refine((v) => v === undefined || (PUBLIC_KEY_ALGORITHMS as readonly string[]).includes(v), `must be one of ${PUBLIC_KEY_ALGORITHMS.join(", ")}`),
@@ -135,6 +144,9 @@ export function loadSettings(environment: Record<string, string | undefined>, se
     routePollMs: e.ROUTE_POLL_MS,
     routerAccessLog: (e.ROUTER_ACCESS_LOG ?? "on") === "on",
     idempotencyKeyTtlHours: e.IDEMPOTENCY_KEY_TTL_HOURS,
+    databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
+    horizonMaxAgeMs: e.HORIZON_MAX_AGE_MS,
+    natsPingIntervalMs: e.NATS_PING_INTERVAL_MS,
     auth,
     secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: [e.AUTH_SECRET, e.ROUTER_PIN_SECRET] }),
   };
@@ -148,14 +160,6 @@ export const env = (name: string): string | undefined => {
   const value = process.env[name];
   return value === undefined || value === "" ? undefined : value;
 };
-
-export function portFrom(name: string, fallback: number): number {
-  const raw = env(name);
-  if (raw === undefined) return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(name, `must be a port number, got ${raw}`);
-  return port;
-}
 
 export const dataDir = (): string => env("DATA_DIR") ?? ".data";
 
@@ -223,25 +227,4 @@ export async function startOrExit(start: () => Promise<void>): Promise<void> {
     console.error(scrub(`ssomigrate: start-up failed: ${redactUrl(text)}`));
     process.exit(70); // EX_SOFTWARE
   }
-}
-
-export function positiveIntFrom(name: string, fallback: number): number {
-  const raw = env(name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(name, `must be a positive integer, got ${raw}`);
-  return value;
-}
-
-export const natsPrefix = (): string => {
-  const prefix = env("SSOMIG_NATS_PREFIX") ?? "ssomig";
-  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix)) throw new ConfigError("SSOMIG_NATS_PREFIX", "must be NATS subject tokens (letters, digits, _ or -, separated by dots)");
-  return prefix;
-};
-
-/** ROUTER_ACCESS_LOG: "on" (default) or "off". */
-export function accessLogFrom(): boolean {
-  const value = env("ROUTER_ACCESS_LOG") ?? "on";
-  if (value !== "on" && value !== "off") throw new ConfigError("ROUTER_ACCESS_LOG", `must be on or off, got ${value}`);
-  return value === "on";
 }

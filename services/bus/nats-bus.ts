@@ -1,7 +1,22 @@
 import { connect, Events, type NatsConnection } from "nats";
 import { BusUnavailable, parseHint, type Bus, type RouteHint } from "./bus.ts";
 
-export type NatsBusOptions = { url: string; prefix: string; name: string; onError?: (error: unknown) => void };
+export type NatsBusOptions = {
+  url: string;
+  prefix: string;
+  name: string;
+  /** How often the client pings the server; after MAX_PINGS_OUT unanswered pings the connection counts as lost. */
+  pingIntervalMs?: number;
+  onError?: (error: unknown) => void;
+};
+
+/**
+ * A server that accepts TCP and then says nothing never closes the socket: only unanswered
+ * pings reveal it. Two missed pings mark the bus disconnected (routers then rely on polling)
+ * and the client reconnects; a (re)connect handshake gets as long as two pings.
+ */
+const MAX_PINGS_OUT = 2;
+const DEFAULT_PING_INTERVAL_MS = 5000;
 
 /**
  * Hints over NATS core (at-most-once: a lost hint only delays a router until its next poll).
@@ -18,7 +33,17 @@ export function natsBus(options: NatsBusOptions): Bus {
   const textDecoder = new TextDecoder();
   const textEncoder = new TextEncoder();
 
-  const opening = connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, pingInterval: 10_000 })
+  const pingInterval = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+  const opening = connect({
+    servers: options.url,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+    pingInterval,
+    maxPingOut: MAX_PINGS_OUT,
+    timeout: Math.max(1000, MAX_PINGS_OUT * pingInterval),
+  })
     .then(async (connection) => {
       if (closed) {
         await connection.close();

@@ -6,12 +6,19 @@ import type { RouteFollower } from "./follow-routes.ts";
 /** Health, status and metrics on their own port: nothing here can shadow a provider's path. */
 export function createAdminApp(deps: { routes: RouteTable; metrics: RouterMetrics; follower?: RouteFollower }): Hono {
   const app = new Hono();
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
-  // Ready once loaded, and still ready with the store down: the table in memory routes correctly as of its position.
-  app.get("/readyz", (c) => (deps.routes.loaded ? c.json({ status: "ready" }) : c.json({ status: "loading routes" }, 503)));
+  // Live unless the follow loop itself is stuck (a poll running far past every query timeout): only a restart helps then.
+  app.get("/healthz", (c) => (deps.follower?.wedged() ? c.json({ status: "stuck", detail: "a route poll has not finished; restart this router" }, 503) : c.json({ status: "ok" })));
+  // Ready once loaded, and still ready (200) while degraded: every router shares the store, so taking them out of
+  // rotation would turn a stale table into an outage. The body says "degraded" and why; /status and /metrics say how stale.
+  app.get("/readyz", (c) => {
+    if (!deps.routes.loaded) return c.json({ status: "loading routes" }, 503);
+    const follow = deps.follower?.status();
+    return follow?.degraded ? c.json({ status: "degraded", reasons: follow.degradedReasons, tableAgeSeconds: follow.tableAgeSeconds }) : c.json({ status: "ready" });
+  });
   app.get("/status", (c) => c.json({ ...deps.routes.status(), ...deps.follower?.status() }));
   app.get("/metrics", (c) => {
     const s = deps.routes.status();
+    const f = deps.follower?.status();
     const gauges = [
       "# HELP ssomig_route_table_position Log position the route table reflects.",
       "# TYPE ssomig_route_table_position gauge",
@@ -19,7 +26,22 @@ export function createAdminApp(deps: { routes: RouteTable; metrics: RouterMetric
       "# TYPE ssomig_route_table_organizations gauge",
       `ssomig_route_table_organizations ${s.organizations}`,
       "# TYPE ssomig_route_table_behind gauge",
-      `ssomig_route_table_behind ${deps.follower?.status().behind ?? 0}`,
+      `ssomig_route_table_behind ${f?.behind ?? 0}`,
+      "# HELP ssomig_route_table_age_seconds Seconds since the route table was last confirmed current by a read of the store.",
+      "# TYPE ssomig_route_table_age_seconds gauge",
+      `ssomig_route_table_age_seconds ${f?.tableAgeSeconds ?? 0}`,
+      "# HELP ssomig_router_degraded 1 while the router routes from a table it cannot confirm current (see /status degradedReasons).",
+      "# TYPE ssomig_router_degraded gauge",
+      `ssomig_router_degraded ${f?.degraded ? 1 : 0}`,
+      "# HELP ssomig_route_refresh_failures_total Route refreshes (poll or hint) that failed or timed out.",
+      "# TYPE ssomig_route_refresh_failures_total counter",
+      `ssomig_route_refresh_failures_total ${f?.refreshFailures ?? 0}`,
+      "# HELP ssomig_horizon_age_seconds Seconds the oldest committed write has waited behind the transaction horizon.",
+      "# TYPE ssomig_horizon_age_seconds gauge",
+      `ssomig_horizon_age_seconds ${f?.horizonAgeSeconds ?? 0}`,
+      "# HELP ssomig_bus_connected 1 while the hint bus is connected.",
+      "# TYPE ssomig_bus_connected gauge",
+      `ssomig_bus_connected ${f?.busConnected ? 1 : 0}`,
       "",
     ].join("\n");
     return c.text(deps.metrics.render(gauges), 200, { "content-type": "text/plain; version=0.0.4" });

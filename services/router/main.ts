@@ -1,4 +1,5 @@
 import process from "node:process";
+import { clientTimeoutMs } from "../../db/postgres.ts";
 import { openDatabase } from "../../db/open.ts";
 import { openBus } from "../bus/open-bus.ts";
 import { composeRouter } from "../compose.ts";

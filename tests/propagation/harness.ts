@@ -14,7 +14,7 @@ export type Router = { port: number; admin: number; process: ServiceProcess };
  * throwaway PostgreSQL database, hints on NATS under a prefix of their own, and two real
  * upstream servers the routers forward to.
  */
-export async function deployment(options: { natsUrl: string; pollMs: number; databaseUrl?: (db: TestDatabase) => string; runtime?: Runtime }) {
+export async function deployment(options: { natsUrl: string; pollMs: number; databaseUrl?: (db: TestDatabase) => string; runtime?: Runtime; env?: Record<string, string> }) {
   const runtime = options.runtime ?? "bun";
   const db = await createTestDatabase();
   const dir = tempDir();
@@ -44,6 +44,7 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
     API_PORT: "0",
     ROUTER_PORT: "0",
     ROUTER_ADMIN_PORT: "0",
+    ...options.env,
     ...extra,
   });
   const processes: ServiceProcess[] = [];
@@ -77,14 +78,16 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
     return (await fetch(`http://127.0.0.1:${router.admin}/status`)).json() as Promise<Record<string, any>>;
   }
 
-  async function get(path: string): Promise<{ status: number; body: any }> {
-    const response = await fetch(apiUrl + path, { headers: { authorization: `Bearer ${token}` } });
+  async function get(path: string, init: { signal?: AbortSignal } = {}): Promise<{ status: number; body: any }> {
+    const response = await fetch(apiUrl + path, { headers: { authorization: `Bearer ${token}` }, ...init });
     return { status: response.status, body: await response.json() };
   }
 
   return {
     api,
     apiUrl,
+    /** The test database itself, not through any proxy. */
+    directDatabaseUrl: db.url,
     get,
     legacy,
     target,
