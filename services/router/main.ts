@@ -13,9 +13,9 @@ await startOrExit(async () => {
   const log = redactingLog(settings.secrets);
   const { config } = await loadConfig(settings.configPath);
   const { databaseUrl, natsUrl, routePollMs: pollMs } = settings;
-  const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate-router", log, ...(natsUrl ? { natsUrl } : {}) });
-  const db = await openDatabase({ databaseUrl: databaseUrl!, dataDir: settings.dataDir, applicationName: "ssomigrate-router" });
-  const { app, admin, routes, follower } = await composeRouter({ config, db, pinSecret: settings.routerPinSecret!, log, bus, pollMs, accessLog: settings.routerAccessLog });
+  const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate-router", log, pingIntervalMs: settings.natsPingIntervalMs, ...(natsUrl ? { natsUrl } : {}) });
+  const db = await openDatabase({ databaseUrl: databaseUrl!, dataDir: settings.dataDir, applicationName: "ssomigrate-router", timeoutMs: settings.databaseTimeoutMs });
+  const { app, admin, routes, follower } = await composeRouter({ config, db, pinSecret: settings.routerPinSecret!, log, bus, pollMs, accessLog: settings.routerAccessLog, timeoutMs: clientTimeoutMs(settings.databaseTimeoutMs), horizonMaxAgeMs: settings.horizonMaxAgeMs });
   const server = await serve({ port: settings.router.port, hostname: settings.router.host, fetch: app.fetch });
   const adminServer = await serve({ port: settings.routerAdmin.port, hostname: settings.routerAdmin.host, fetch: admin.fetch });
   console.log(
