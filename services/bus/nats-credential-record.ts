@@ -1,0 +1,77 @@
+import { connect, Events, type KV, type NatsConnection } from "nats";
+import { CREDENTIAL_KINDS, assertHash, type CredentialKind, type CredentialRecord, type CredentialTtls } from "./credential-record.ts";
+import { inProcessCredentialRecord } from "./in-process-credential-record.ts";
+
+export type NatsCredentialRecordOptions = {
+  url: string;
+  /** Bucket names are `<bucketPrefix>-code`, `-access_token`, `-refresh_token`; every router uses the same. */
+  bucketPrefix: string;
+  ttlMs: CredentialTtls;
+  name?: string;
+  /** JetStream request timeout: a put or get slower than this fails (the router then follows its policy). */
+  timeoutMs?: number;
+  onError?: (error: unknown) => void;
+};
+
+/**
+ * The record shared by every router: one JetStream key-value bucket per kind of credential, the
+ * bucket's max age being that kind's lifetime (NATS 2.9 has no per-key TTL). What this router
+ * learned itself is also kept in the process, so it still routes its own flows while NATS is away.
+ */
+export function natsCredentialRecord(options: NatsCredentialRecordOptions): CredentialRecord {
+  const local = inProcessCredentialRecord({ ttlMs: options.ttlMs, maxEntries: 50_000 });
+  const buckets = new Map<CredentialKind, KV>();
+  let nc: NatsConnection | null = null;
+  let up = false;
+  let closed = false;
+  const prefix = options.bucketPrefix.replace(/[^A-Za-z0-9_-]/g, "_");
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+
+  const opening = connect({ servers: options.url, name: options.name ?? "ssomigrate-credentials", maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, pingInterval: 10_000 })
+    .then(async (connection) => {
+      if (closed) return void (await connection.close());
+      nc = connection;
+      const js = connection.jetstream({ timeout: options.timeoutMs ?? 2000 });
+      for (const kind of CREDENTIAL_KINDS) {
+        buckets.set(kind, await js.views.kv(`${prefix}-${kind}`, { ttl: options.ttlMs[kind], history: 1 }));
+      }
+      up = true;
+      for await (const status of connection.status()) {
+        if (status.type === Events.Disconnect) up = false;
+        if (status.type === Events.Reconnect) up = true;
+      }
+    })
+    .catch((error) => options.onError?.(error));
+
+  const unavailable = () => new Error(`the credential record at NATS ${options.url} is not reachable`);
+
+  return {
+    kind: "nats",
+    async remember(kind, hash, provider) {
+      assertHash(hash);
+      await local.remember(kind, hash, provider);
+      const bucket = buckets.get(kind);
+      if (!up || closed || !bucket) throw unavailable();
+      await bucket.put(hash, encoder.encode(provider));
+    },
+    async issuerOf(hash) {
+      const mine = await local.issuerOf(hash);
+      if (mine !== null) return mine;
+      if (!up || closed || buckets.size < CREDENTIAL_KINDS.length) throw unavailable();
+      const found = await Promise.all([...buckets.values()].map((bucket) => bucket.get(hash)));
+      for (const entry of found) if (entry && entry.operation === "PUT" && entry.value.length > 0) return decoder.decode(entry.value);
+      return null;
+    },
+    available: () => up && !closed && buckets.size === CREDENTIAL_KINDS.length,
+    async close() {
+      if (closed) return;
+      closed = true;
+      up = false;
+      await local.close();
+      const connection = nc;
+      if (connection && !connection.isClosed()) await connection.drain().catch(() => connection.close());
+      await Promise.race([opening, Promise.resolve()]);
+    },
+  };
+}
