@@ -15,6 +15,12 @@ export type PresetShape = {
   samlLogout: string[];
   /** OIDC userinfo: a bearer token only, no organization. */
   userinfo: string[];
+  /** Token revocation (RFC 7009): a token and the client's credentials, no organization. */
+  revocation: string[];
+  /** Token introspection (RFC 7662): same. */
+  introspection: string[];
+  /** OIDC RP-initiated logout (end_session_endpoint): routed by id_token_hint or the session marker. */
+  logout: string[];
   /** Discovery and SAML metadata documents. */
   metadata: string[];
   /** The provider's own JWKS path; null when its tokens are not verified against the auth domain. */
@@ -29,6 +35,9 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     oidcCallback: ["/login/callback"],
     samlLogout: ["/logout"],
     userinfo: ["/userinfo"],
+    revocation: ["/oauth/revoke"],
+    introspection: [],
+    logout: ["/oidc/logout", "/v2/logout"],
     metadata: ["/samlp/metadata", "/.well-known/openid-configuration"],
     jwks: "/.well-known/jwks.json",
   },
@@ -39,6 +48,9 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     oidcCallback: ["/oauth2/idpresponse"],
     samlLogout: ["/saml2/logout"],
     userinfo: ["/oauth2/userInfo"],
+    revocation: ["/oauth2/revoke"],
+    introspection: [],
+    logout: ["/logout"],
     metadata: ["/.well-known/openid-configuration"],
     jwks: "/.well-known/jwks.json",
   },
@@ -49,6 +61,9 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     oidcCallback: ["/__/auth/handler"],
     samlLogout: [],
     userinfo: [],
+    revocation: [],
+    introspection: [],
+    logout: [],
     metadata: [],
     jwks: null,
   },
@@ -59,6 +74,9 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     oidcCallback: ["/sso/oidc/callback/:connection"],
     samlLogout: ["/sso/saml/slo/:connection"],
     userinfo: [],
+    revocation: [],
+    introspection: [],
+    logout: [],
     metadata: ["/sso/saml/metadata/:connection"],
     jwks: null,
   },
@@ -69,6 +87,9 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     oidcCallback: ["/sso/v1/oidc/:connection/callback"],
     samlLogout: ["/sso/v1/saml/:connection/logout"],
     userinfo: ["/userinfo"],
+    revocation: [],
+    introspection: [],
+    logout: [],
     metadata: ["/.well-known/openid-configuration", "/sso/v1/saml/:connection/metadata"],
     jwks: "/keys",
   },
@@ -79,6 +100,9 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     oidcCallback: ["/oauth2/v1/authorize/callback"],
     samlLogout: [],
     userinfo: ["/oauth2/v1/userinfo", "/oauth2/default/v1/userinfo"],
+    revocation: ["/oauth2/v1/revoke", "/oauth2/default/v1/revoke"],
+    introspection: ["/oauth2/v1/introspect", "/oauth2/default/v1/introspect"],
+    logout: ["/oauth2/v1/logout", "/oauth2/default/v1/logout"],
     metadata: ["/.well-known/openid-configuration", "/oauth2/default/.well-known/openid-configuration"],
     jwks: "/oauth2/v1/keys",
   },
@@ -89,6 +113,9 @@ export const PRESET_SHAPES: Record<Preset, PresetShape> = {
     oidcCallback: ["/callback"],
     samlLogout: [],
     userinfo: ["/userinfo", "/me"],
+    revocation: ["/revoke", "/oauth/revoke", "/oauth2/revoke", "/token/revocation"],
+    introspection: ["/introspect", "/oauth2/introspect", "/token/introspection"],
+    logout: ["/logout", "/session/end"],
     metadata: ["/.well-known/openid-configuration"],
     jwks: "/.well-known/jwks.json",
   },

@@ -11,6 +11,9 @@ export type RequestKind =
   | "oidc_callback"
   | "token"
   | "userinfo"
+  | "revocation"
+  | "introspection"
+  | "logout"
   | "discovery"
   | "jwks"
   | "metadata"
@@ -34,7 +37,7 @@ export type Classification = {
   saml: { value: string; binding: "post" | "redirect" } | null;
 };
 
-export type PathTables = Record<"authorize" | "token" | "userinfo" | "samlAcs" | "oidcCallback" | "samlLogout" | "metadata", PathMatcher>;
+export type PathTables = Record<"authorize" | "token" | "userinfo" | "revocation" | "introspection" | "logout" | "samlAcs" | "oidcCallback" | "samlLogout" | "metadata", PathMatcher>;
 
 /** Compiles the union of the configured providers' URL shapes once, at start-up. */
 export function compilePathTables(presets: Iterable<Preset>): PathTables {
@@ -44,6 +47,9 @@ export function compilePathTables(presets: Iterable<Preset>): PathTables {
     authorize: all("authorize"),
     token: all("token"),
     userinfo: all("userinfo"),
+    revocation: all("revocation"),
+    introspection: all("introspection"),
+    logout: all("logout"),
     samlAcs: all("samlAcs"),
     oidcCallback: all("oidcCallback"),
     samlLogout: all("samlLogout"),
@@ -76,9 +82,12 @@ export function classifyRequest(req: RoutableRequest, paths: PathTables): Classi
   const table: [RequestKind, PathMatcher][] = [
     ["token", paths.token],
     ["userinfo", paths.userinfo],
+    ["revocation", paths.revocation],
+    ["introspection", paths.introspection],
     ["authorize", paths.authorize],
     ["oidc_callback", paths.oidcCallback],
     ["saml_logout", paths.samlLogout],
+    ["logout", paths.logout],
     ["saml_post", paths.samlAcs],
     ["metadata", paths.metadata],
   ];
