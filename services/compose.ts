@@ -19,6 +19,8 @@ import { pinCookies } from "./router/pin-cookie.ts";
 import { forceRoutes } from "./router/force-route.ts";
 import { RouteTable } from "./router/route-table.ts";
 import { upstreamFetch } from "./runtime/upstream-fetch.ts";
+import type { CredentialRecord } from "./bus/credential-record.ts";
+import type { CredentialRouting } from "./router/credential-routing.ts";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
 export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number }) {
@@ -49,13 +51,14 @@ export async function composeCommands(options: { config: Config; db: Database; d
  * Builds the router and its admin app. The route table is loaded before this returns, so the
  * router never answers from an empty table. The pin secret must be the same on every router.
  */
-export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log; bus: Bus; pollMs: number; accessLog?: boolean }) {
+export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log; bus: Bus; pollMs: number; accessLog?: boolean; credentials?: CredentialRecord }) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
   const routes = new RouteTable(routeSource(options.db));
   await routes.load();
   const follower = followRoutes({ routes, bus: options.bus, pollMs: options.pollMs, log: options.log });
   const fetch = await upstreamFetch();
   const metrics = routerMetrics();
+  let credentialRouting: CredentialRouting | null = null;
   const app = createRouterApp({
     config: options.config,
     routes,
@@ -66,6 +69,9 @@ export async function composeRouter(options: { config: Config; db: Database; pin
     metrics,
     log: options.log,
     accessLog: options.accessLog ?? true,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    onCredentialRouting: (routing) => (credentialRouting = routing),
   });
-  return { app, admin: createAdminApp({ routes, metrics, follower }), routes, follower };
+  const credentials = () => credentialRouting!.stats();
+  return { app, admin: createAdminApp({ routes, metrics, follower, credentials }), routes, follower };
 }

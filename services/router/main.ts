@@ -3,6 +3,8 @@ import { ConfigError } from "../../shared/errors.ts";
 import { openDatabase } from "../../db/open.ts";
 import { openBus } from "../bus/open-bus.ts";
 import { composeRouter } from "../compose.ts";
+import { natsCredentialRecord } from "../bus/nats-credential-record.ts";
+import { ttlsOf } from "./app.ts";
 import { jsonLog } from "../http/log.ts";
 import { serve } from "../runtime/serve.ts";
 import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit, accessLogFrom } from "../settings.ts";
@@ -18,7 +20,11 @@ await startOrExit(async () => {
   const pollMs = positiveIntFrom("ROUTE_POLL_MS", 1000);
   const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate-router", log: jsonLog, ...(natsUrl ? { natsUrl } : {}) });
   const db = await openDatabase({ databaseUrl, dataDir: dataDir(), applicationName: "ssomigrate-router" });
-  const { app, admin, routes, follower } = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs, accessLog: accessLogFrom() });
+  // Every router shares what it learns about credentials through NATS; without NATS, each keeps its own.
+  const credentials = natsUrl
+    ? natsCredentialRecord({ url: natsUrl, bucketPrefix: `${natsPrefix()}-credentials`, ttlMs: ttlsOf(config), onError: (error) => jsonLog({ level: "warn", msg: "credential record (NATS KV) error", error: String(error) }) })
+    : undefined;
+  const { app, admin, routes, follower } = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs, accessLog: accessLogFrom(), ...(credentials ? { credentials } : {}) });
   const server = await serve({ port: portFrom("ROUTER_PORT", 8080), fetch: app.fetch });
   const adminServer = await serve({ port: portFrom("ROUTER_ADMIN_PORT", 9090), fetch: admin.fetch });
   console.log(
@@ -30,6 +36,7 @@ await startOrExit(async () => {
     await Promise.all([server.close(), adminServer.close()]);
     await follower.stop();
     await bus.close();
+    await credentials?.close();
     await db.close();
     process.exit(0);
   }

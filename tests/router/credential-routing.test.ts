@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { generateKeyPair, exportJWK, SignJWT } from "jose";
 import { credentialHash, type CredentialRecord } from "../../services/bus/credential-record.ts";
 import { inProcessCredentialRecord } from "../../services/bus/in-process-credential-record.ts";
+import { createAdminApp } from "../../services/router/admin-app.ts";
 import { SESSION_MARKER_COOKIE } from "../../services/router/credential-routing.ts";
 import { eventually } from "../support/eventually.ts";
 import { routerHarness, type RouterHarness, form } from "../support/router.ts";
@@ -172,6 +173,14 @@ describe("credentials the router never saw issued", () => {
     expect((await exchange(router.app, code)).status).toBe(400); // legacy never issued it, and says so
     expect(router.credentialStats()).toMatchObject({ available: false, notShared: 1, lookups: { failed: 1 } });
     expect(h.logs.at(-1)).toMatchObject({ provider: "legacy", credential: "record_unavailable" });
+
+    const admin = createAdminApp({ routes: router.routes, metrics: router.metrics, credentials: router.credentialStats });
+    const status = (await (await admin.request("/status")).json()) as { credentials: { available: boolean; mode: string } };
+    expect(status.credentials).toMatchObject({ available: false, mode: expect.stringContaining("record unreachable") });
+    const metrics = await (await admin.request("/metrics")).text();
+    expect(metrics).toContain('ssomig_credential_record_up{record="nats"} 0');
+    expect(metrics).toContain('ssomig_credential_lookups_total{outcome="failed"} 1');
+    expect(metrics).toContain("ssomig_credentials_not_shared_total 1");
   });
 
   test("a lookup that hangs is given up after the configured timeout", async () => {
