@@ -91,22 +91,30 @@ function decodeEntities(text: string): string {
   });
 }
 
-/** The token JSON goes to the client chunk by chunk as it arrives; a bounded copy is read when it ends. */
+/**
+ * The token JSON goes to the client chunk by chunk as it arrives; a bounded copy is read once the
+ * last byte has been passed on: at Content-Length (a server may never pull the end of a stream
+ * whose length it knows) or at the end of the stream.
+ */
 function tokenAnswer(response: Response, learn: Learn): Response {
   if (!response.body || !(response.headers.get("content-type") ?? "").includes("json")) return response;
+  const declared = Number(response.headers.get("content-length") ?? NaN);
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let read = false;
+  const readCopy = () => {
+    if (read || size > MAX_TOKEN_BODY) return;
+    read = true;
+    void learnTokens(new TextDecoder().decode(concat(chunks, size)), learn);
+  };
   const copy = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       controller.enqueue(chunk);
       size += chunk.length;
       if (size <= MAX_TOKEN_BODY) chunks.push(chunk);
+      if (size === declared) readCopy();
     },
-    flush() {
-      if (size > MAX_TOKEN_BODY) return;
-      // After the last byte went to the client, and without holding the stream open.
-      queueMicrotask(() => void learnTokens(new TextDecoder().decode(concat(chunks, size)), learn));
-    },
+    flush: readCopy,
   });
   return new Response(response.body.pipeThrough(copy), response);
 }
@@ -118,9 +126,11 @@ async function learnTokens(json: string, learn: Learn): Promise<void> {
   } catch {
     return;
   }
-  if (typeof body.refresh_token === "string" && body.refresh_token) await learn("refresh_token", body.refresh_token);
+  const learning: Promise<void>[] = [];
+  if (typeof body.refresh_token === "string" && body.refresh_token) learning.push(learn("refresh_token", body.refresh_token));
   // A JWT access token names its signing key: it is routed by `kid`, nothing to record.
-  if (typeof body.access_token === "string" && body.access_token && !looksLikeJwt(body.access_token)) await learn("access_token", body.access_token);
+  if (typeof body.access_token === "string" && body.access_token && !looksLikeJwt(body.access_token)) learning.push(learn("access_token", body.access_token));
+  await Promise.all(learning); // side by side: the access token is often used at once, the refresh token later
 }
 
 export function looksLikeJwt(value: string): boolean {
