@@ -13,8 +13,8 @@ export type CredentialRecord = {
   readonly kind: "nats" | "in-process";
   /** Records `hash → provider`; rejects when the record cannot be written. */
   remember(kind: CredentialKind, hash: string, provider: string): Promise<void>;
-  /** The provider that issued it, or null when the record has never seen it (or it expired). */
-  issuerOf(hash: string): Promise<string | null>;
+  /** The provider that issued it, or null when the record has never seen it (or it expired); `kinds` narrows where to look. */
+  issuerOf(hash: string, kinds?: readonly CredentialKind[]): Promise<string | null>;
   /** False while the shared record cannot be reached. */
   available(): boolean;
   close(): Promise<void>;

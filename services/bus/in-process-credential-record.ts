@@ -1,4 +1,4 @@
-import { assertHash, type CredentialRecord, type CredentialTtls } from "./credential-record.ts";
+import { assertHash, type CredentialKind, type CredentialRecord, type CredentialTtls } from "./credential-record.ts";
 
 /**
  * The embedded default's record: one process, one map. Bounded: past `maxEntries` the oldest
@@ -7,7 +7,7 @@ import { assertHash, type CredentialRecord, type CredentialTtls } from "./creden
 export function inProcessCredentialRecord(options: { ttlMs: CredentialTtls; maxEntries?: number; now?: () => number }): CredentialRecord {
   const now = options.now ?? Date.now;
   const max = options.maxEntries ?? 200_000;
-  const entries = new Map<string, { provider: string; expiresAt: number }>();
+  const entries = new Map<string, { provider: string; kind: CredentialKind; expiresAt: number }>();
   let closed = false;
   return {
     kind: "in-process",
@@ -15,12 +15,12 @@ export function inProcessCredentialRecord(options: { ttlMs: CredentialTtls; maxE
       assertHash(hash);
       if (closed) throw new Error("the credential record is closed");
       entries.delete(hash); // re-inserted last: the oldest entry is always first in the map
-      entries.set(hash, { provider, expiresAt: now() + options.ttlMs[kind] });
+      entries.set(hash, { provider, kind, expiresAt: now() + options.ttlMs[kind] });
       while (entries.size > max) entries.delete(entries.keys().next().value!);
     },
-    async issuerOf(hash) {
+    async issuerOf(hash, kinds) {
       const entry = entries.get(hash);
-      if (!entry) return null;
+      if (!entry || (kinds && !kinds.includes(entry.kind))) return null;
       if (entry.expiresAt <= now()) {
         entries.delete(hash);
         return null;

@@ -55,11 +55,11 @@ export function natsCredentialRecord(options: NatsCredentialRecordOptions): Cred
       if (!up || closed || !bucket) throw unavailable();
       await bucket.put(hash, encoder.encode(provider));
     },
-    async issuerOf(hash) {
-      const mine = await local.issuerOf(hash);
+    async issuerOf(hash, kinds = CREDENTIAL_KINDS) {
+      const mine = await local.issuerOf(hash, kinds);
       if (mine !== null) return mine;
       if (!up || closed || buckets.size < CREDENTIAL_KINDS.length) throw unavailable();
-      const found = await Promise.all([...buckets.values()].map((bucket) => bucket.get(hash)));
+      const found = await Promise.all(kinds.map((kind) => buckets.get(kind)!.get(hash)));
       for (const entry of found) if (entry && entry.operation === "PUT" && entry.value.length > 0) return decoder.decode(entry.value);
       return null;
     },

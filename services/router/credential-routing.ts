@@ -45,7 +45,7 @@ export type CredentialRouting = {
   stats(): CredentialStats;
 };
 
-type Carried = { value: string } | { kid: string } | null;
+type Carried = { value: string; kinds: readonly CredentialKind[] } | { kid: string } | null;
 
 export function credentialRouting(deps: { config: Config; record: CredentialRecord; jwks: MergedJwks; forward: Forwarder; onRecordError?: (error: unknown) => void }): CredentialRouting {
   const { config, record, forward } = deps;
@@ -53,11 +53,11 @@ export function credentialRouting(deps: { config: Config; record: CredentialReco
   const byId = new Map(config.providers.map((p) => [p.id, p]));
   const stats: CredentialStats = { record: record.kind, available: true, lookups: { learned: 0, unknown: 0, failed: 0 }, learned: { code: 0, access_token: 0, refresh_token: 0 }, notShared: 0 };
 
-  async function issuerOf(value: string): Promise<string | null | "failed"> {
+  async function issuerOf(value: string, kinds: readonly CredentialKind[]): Promise<string | null | "failed"> {
     if (!record.available()) return (stats.lookups.failed++, "failed");
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"failed">((resolve) => (timer = setTimeout(() => resolve("failed"), settings.lookupTimeoutMs)));
-    const found = await Promise.race([credentialHash(value).then((hash) => record.issuerOf(hash)), timeout]).catch((error: unknown) => (deps.onRecordError?.(error), "failed" as const));
+    const found = await Promise.race([credentialHash(value).then((hash) => record.issuerOf(hash, kinds)), timeout]).catch((error: unknown) => (deps.onRecordError?.(error), "failed" as const));
     clearTimeout(timer);
     if (found === "failed") stats.lookups.failed++;
     else if (found === null) stats.lookups.unknown++;
@@ -95,7 +95,7 @@ export function credentialRouting(deps: { config: Config; record: CredentialReco
       if (signer) return { provider: signer, route: "kid" };
       return unknown(decision, provider, "unknown_default");
     }
-    const issuer = await issuerOf(carried.value);
+    const issuer = await issuerOf(carried.value, carried.kinds);
     const known = issuer !== null && issuer !== "failed" ? byId.get(issuer) : undefined;
     if (known) return { provider: known, route: "learned" };
     return unknown(decision, provider, issuer === "failed" ? "record_unavailable" : "unknown_default");
@@ -134,17 +134,17 @@ export function credentialIn(kind: RequestKind, req: ReceivedRequest, headers: H
   switch (kind) {
     case "token": {
       const grant = form?.get("grant_type");
-      if (grant === "authorization_code") return opaqueOrJwt(form?.get("code"));
-      if (grant === "refresh_token") return opaqueOrJwt(form?.get("refresh_token"));
+      if (grant === "authorization_code") return opaqueOrJwt(form?.get("code"), ["code"]);
+      if (grant === "refresh_token") return opaqueOrJwt(form?.get("refresh_token"), ["refresh_token"]);
       return null;
     }
     case "userinfo": {
       const bearer = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
-      return opaqueOrJwt(bearer ?? form?.get("access_token") ?? req.query.get("access_token"));
+      return opaqueOrJwt(bearer ?? form?.get("access_token") ?? req.query.get("access_token"), ["access_token"]);
     }
     case "revocation":
     case "introspection":
-      return opaqueOrJwt(form?.get("token"));
+      return opaqueOrJwt(form?.get("token"), ["access_token", "refresh_token"]);
     case "logout": {
       const hint = req.query.get("id_token_hint") ?? form?.get("id_token_hint");
       const kid = hint ? kidOf(hint) : null;
@@ -155,10 +155,10 @@ export function credentialIn(kind: RequestKind, req: ReceivedRequest, headers: H
   }
 }
 
-function opaqueOrJwt(value: string | null | undefined): Carried {
+function opaqueOrJwt(value: string | null | undefined, kinds: readonly CredentialKind[]): Carried {
   if (!value) return null;
   const kid = looksLikeJwt(value) ? kidOf(value) : null;
-  return kid ? { kid } : { value };
+  return kid ? { kid } : { value, kinds };
 }
 
 function kidOf(jwt: string): string | null {

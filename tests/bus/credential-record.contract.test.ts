@@ -88,6 +88,14 @@ for (const factory of FACTORIES) {
       expect(await b.issuerOf(refresh)).toBe("target");
     });
 
+    test("a lookup narrowed to some kinds does not see the others", async () => {
+      const { a, b } = await factory.pair();
+      const token = await credentialHash(crypto.randomUUID());
+      await a.remember("refresh_token", token, "target");
+      expect(await b.issuerOf(token, ["code"])).toBeNull();
+      expect(await b.issuerOf(token, ["access_token", "refresh_token"])).toBe("target");
+    });
+
     test("the last issuer recorded for a hash wins", async () => {
       const { a, b } = await factory.pair();
       const token = await credentialHash(crypto.randomUUID());
