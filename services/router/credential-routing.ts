@@ -55,6 +55,12 @@ export function credentialRouting(deps: { config: Config; record: CredentialReco
 
   async function issuerOf(value: string, kinds: readonly CredentialKind[]): Promise<string | null | "failed"> {
     if (!record.available()) return (stats.lookups.failed++, "failed");
+    if (record.kind === "in-process") {
+      // A map in this process cannot hang: no timer on the request path.
+      const found = await record.issuerOf(await credentialHash(value), kinds);
+      stats.lookups[found === null ? "unknown" : "learned"]++;
+      return found;
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"failed">((resolve) => (timer = setTimeout(() => resolve("failed"), settings.lookupTimeoutMs)));
     const found = await Promise.race([credentialHash(value).then((hash) => record.issuerOf(hash, kinds)), timeout]).catch((error: unknown) => (deps.onRecordError?.(error), "failed" as const));

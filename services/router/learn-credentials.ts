@@ -92,31 +92,36 @@ function decodeEntities(text: string): string {
 }
 
 /**
- * The token JSON goes to the client chunk by chunk as it arrives; a bounded copy is read once the
- * last byte has been passed on: at Content-Length (a server may never pull the end of a stream
- * whose length it knows) or at the end of the stream.
+ * The token JSON goes to the client as it arrives (one branch of a tee); the other branch is read
+ * here, bounded, and the credentials in it recorded. A tee rather than a pass-through transform:
+ * the same time to first byte, half the CPU in Bun (bench/credentials).
  */
 function tokenAnswer(response: Response, learn: Learn): Response {
   if (!response.body || !(response.headers.get("content-type") ?? "").includes("json")) return response;
-  const declared = Number(response.headers.get("content-length") ?? NaN);
+  const [client, copy] = response.body.tee();
+  void readBounded(copy, MAX_TOKEN_BODY).then((bytes) => (bytes ? learnTokens(new TextDecoder().decode(bytes), learn) : undefined));
+  return new Response(client, response);
+}
+
+/** The stream's bytes, or null (and the stream cancelled) past `max` bytes or on an error. */
+async function readBounded(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | null> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let read = false;
-  const readCopy = () => {
-    if (read || size > MAX_TOKEN_BODY) return;
-    read = true;
-    void learnTokens(new TextDecoder().decode(concat(chunks, size)), learn);
-  };
-  const copy = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      controller.enqueue(chunk);
-      size += chunk.length;
-      if (size <= MAX_TOKEN_BODY) chunks.push(chunk);
-      if (size === declared) readCopy();
-    },
-    flush: readCopy,
-  });
-  return new Response(response.body.pipeThrough(copy), response);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return concat(chunks, size);
+      size += value.length;
+      if (size > max) {
+        await reader.cancel();
+        return null;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return null; // the client's branch sees the same error
+  }
 }
 
 async function learnTokens(json: string, learn: Learn): Promise<void> {
