@@ -1,4 +1,4 @@
-import { connect, Events, type KV, type NatsConnection } from "nats";
+import { connect, Events, nanos, type KV, type NatsConnection } from "nats";
 import { CREDENTIAL_KINDS, assertHash, type CredentialKind, type CredentialRecord, type CredentialTtls } from "./credential-record.ts";
 import { inProcessCredentialRecord } from "./in-process-credential-record.ts";
 
@@ -33,8 +33,13 @@ export function natsCredentialRecord(options: NatsCredentialRecordOptions): Cred
       if (closed) return void (await connection.close());
       nc = connection;
       const js = connection.jetstream({ timeout: options.timeoutMs ?? 2000 });
+      const jsm = await connection.jetstreamManager({ timeout: options.timeoutMs ?? 2000 });
       for (const kind of CREDENTIAL_KINDS) {
-        buckets.set(kind, await js.views.kv(`${prefix}-${kind}`, { ttl: options.ttlMs[kind], history: 1 }));
+        const bucket = await js.views.kv(`${prefix}-${kind}`, { ttl: options.ttlMs[kind], history: 1 });
+        // An existing bucket keeps its own max age: a changed lifetime is applied to it here.
+        const stream = await jsm.streams.info(`KV_${prefix}-${kind}`);
+        if (stream.config.max_age !== nanos(options.ttlMs[kind])) await jsm.streams.update(stream.config.name, { ...stream.config, max_age: nanos(options.ttlMs[kind]) });
+        buckets.set(kind, bucket);
       }
       up = true;
       for await (const status of connection.status()) {

@@ -122,6 +122,22 @@ test("in-process: bounded, the oldest entry is forgotten first", async () => {
   expect([await record.issuerOf(one!), await record.issuerOf(two!), await record.issuerOf(three!)]).toEqual([null, "legacy", "target"]);
 });
 
+test("nats: a changed lifetime is applied to an existing bucket", async () => {
+  await natsAvailable();
+  const prefix = unique("ssomig-test-ttl");
+  cleanups.push(() => deleteBuckets(prefix));
+  const first = natsCredentialRecord({ url: TEST_NATS_URL, bucketPrefix: prefix, ttlMs: TTLS });
+  cleanups.push(() => first.close());
+  await eventually(async () => first.available(), Boolean, 5000);
+  const second = natsCredentialRecord({ url: TEST_NATS_URL, bucketPrefix: prefix, ttlMs: { ...TTLS, refresh_token: 7_200_000 } });
+  cleanups.push(() => second.close());
+  await eventually(async () => second.available(), Boolean, 5000);
+  const nc = await connect({ servers: TEST_NATS_URL });
+  const info = await (await nc.jetstreamManager()).streams.info(`KV_${prefix}-refresh_token`);
+  await nc.close();
+  expect(info.config.max_age).toBe(7_200_000 * 1_000_000);
+});
+
 describe("nats: the server goes away", () => {
   test("says it is unavailable, still knows what it learned itself, and shares again once NATS is back", async () => {
     const server = await jetStreamServer();
