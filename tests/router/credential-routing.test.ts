@@ -209,6 +209,18 @@ describe("try-each policy", () => {
     expect(t.logs.at(-1)).toMatchObject({ provider: "target", credential: "unknown_try_each" });
   });
 
+  test("a default provider that does not answer is given up after its timeout, and the next one asked", async () => {
+    const router = t.router();
+    t.legacy.handle(() => new Promise<Response>(() => {}));
+    try {
+      const response = await router.app.request("/oauth/token", form({ grant_type: "refresh_token", refresh_token: "target-rt-silent" }));
+      expect(response.status).toBe(200);
+      expect(t.logs.at(-1)).toMatchObject({ provider: "target", credential: "unknown_try_each" });
+    } finally {
+      t.legacy.handle(provider("legacy"));
+    }
+  });
+
   test("a default provider that is down is skipped, not fatal", async () => {
     const router = t.router();
     t.legacy.stop();
