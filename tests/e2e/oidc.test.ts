@@ -287,17 +287,27 @@ describe("credentials reach only the provider that issued them", () => {
     expect(world.cluster.errors()).toEqual([]);
   });
 
-  test("an RP-initiated logout with id_token_hint reaches the provider that signed the ID token", async () => {
+  test("an RP-initiated logout after the pin expired: by id_token_hint's key, else by the session marker of the last login", async () => {
     await world.cluster.migrate("initech");
     afterThisTest(() => world.cluster.restore("initech", "legacy"));
     const { tokens, login } = await logIn("liam@initech.com");
-    const before = world.cluster.deliveries.length;
     const end = new URL(app.serverMetadata().end_session_endpoint!);
-    end.searchParams.set("id_token_hint", tokens.id_token!);
-    const { response } = await login.browser.navigate(end, {}, () => true);
-    expect(response.status).toBeLessThan(500);
-    const logout = world.cluster.deliveries.slice(before).filter((d) => new URL(d.url).pathname === end.pathname);
-    expect(logout.map((d) => d.provider)).toEqual(["target"]);
+    const logoutsSince = (before: number) => world.cluster.deliveries.slice(before).filter((d) => new URL(d.url).pathname === end.pathname).map((d) => d.provider);
+
+    // Another browser (no pin, no marker), with the hint: the ID token's kid names target.
+    let before = world.cluster.deliveries.length;
+    const hinted = new URL(end);
+    hinted.searchParams.set("id_token_hint", tokens.id_token!);
+    expect((await world.browser().navigate(hinted, {}, () => true)).response.status).toBeLessThan(500);
+    expect(logoutsSince(before)).toEqual(["target"]);
+
+    // The same browser once its pin has expired, without a hint: the session marker names target.
+    login.browser.jar.store(new URL(world.issuer), `${PIN_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly`);
+    expect(login.browser.jar.get(world.cluster.publicHost, PIN_COOKIE)).toBeUndefined();
+    before = world.cluster.deliveries.length;
+    expect((await login.browser.navigate(end, {}, () => true)).response.status).toBeLessThan(500);
+    expect(logoutsSince(before)).toEqual(["target"]);
+    expect(world.cluster.deliveries.slice(before).every((d) => !d.headers.some(([name, value]) => name === "cookie" && value.includes("__Host-ssomig-")))).toBe(true);
   });
 
   test("no provider ever received a code or token another provider issued", () => {
