@@ -1,4 +1,4 @@
-import { credentialHash, type CredentialKind } from "../bus/credential-record.ts";
+import type { CredentialKind } from "../bus/credential-record.ts";
 import type { RequestKind } from "../../shared/routing/classify-request.ts";
 
 /** Token answers are small JSON; a larger body is passed on without being read for credentials. */
@@ -14,11 +14,12 @@ export type Learn = (kind: CredentialKind, value: string) => Promise<void>;
  * status, headers and bytes:
  * - a redirect carrying `code` to the application: recorded before the browser gets the redirect,
  *   so the exchange that follows finds it on any router;
- * - a form_post page (an auto-submitted form with a `code` field): read whole (bounded), recorded,
- *   then sent;
- * - a token endpoint's JSON: passed through as it arrives, copied aside (bounded) and read at its
- *   end, so the client's first byte is not delayed; refresh tokens and opaque access tokens are recorded.
- * `issued` is called with true when the answer completes a login (for the session marker).
+ * - a form_post page (an auto-submitted form with a `code` field): an HTML answer to a browser
+ *   request is read whole (up to 64 KiB; larger pages stream as they are), recorded, then sent, so
+ *   the form the browser posts at once finds its code recorded;
+ * - a token endpoint's JSON: passed through as it arrives (a tee), the copy read bounded at its
+ *   end, so the client's first byte is not held; refresh tokens and opaque access tokens are recorded.
+ * `loginCompleted`: the answer hands the application a code (the router sets the session marker).
  */
 export async function learnFromAnswer(kind: RequestKind, response: Response, learn: Learn): Promise<{ response: Response; loginCompleted: boolean }> {
   if (kind === "token") return { response: response.ok ? tokenAnswer(response, learn) : response, loginCompleted: false };
@@ -164,5 +165,3 @@ function prefixed(chunks: Uint8Array[], rest: ReadableStreamDefaultReader<Uint8A
     cancel: (reason) => rest.cancel(reason),
   });
 }
-
-export { credentialHash };
