@@ -54,7 +54,7 @@ export function credentialRouting(deps: { config: Config; record: CredentialReco
   const stats: CredentialStats = { record: record.kind, available: true, lookups: { learned: 0, unknown: 0, failed: 0 }, learned: { code: 0, access_token: 0, refresh_token: 0 }, notShared: 0 };
 
   async function issuerOf(value: string, kinds: readonly CredentialKind[]): Promise<string | null | "failed"> {
-    if (!record.available()) return (stats.lookups.failed++, "failed");
+    // Asked even when unavailable: a record remembers what this router learned itself.
     if (record.kind === "in-process") {
       // A map in this process cannot hang: no timer on the request path.
       const found = await record.issuerOf(await credentialHash(value), kinds);

@@ -5,6 +5,9 @@ import { inProcessCredentialRecord } from "../../services/bus/in-process-credent
 import { createAdminApp } from "../../services/router/admin-app.ts";
 import { SESSION_MARKER_COOKIE } from "../../services/router/credential-routing.ts";
 import { eventually } from "../support/eventually.ts";
+import { jetStreamServer } from "../support/jetstream-server.ts";
+import { unique } from "../support/unique.ts";
+import { natsCredentialRecord } from "../../services/bus/nats-credential-record.ts";
 import { routerHarness, type RouterHarness, form } from "../support/router.ts";
 
 /**
@@ -192,6 +195,39 @@ describe("credentials the router never saw issued", () => {
     expect(performance.now() - started).toBeLessThan(5000); // bound: the default timeout is 200 ms, not the hang
     expect(router.credentialStats().lookups.failed).toBe(1);
   });
+});
+
+describe("NATS goes away under two routers", () => {
+  test("each router still routes what it learned itself; the other follows the policy, says so, and shares again once NATS is back", async () => {
+    const nats = await jetStreamServer();
+    const bucketPrefix = unique("ssomig-test-routers");
+    const ttlMs = TTLS;
+    const records = [0, 1].map((i) => natsCredentialRecord({ url: nats.url, bucketPrefix, ttlMs, name: `router-${i}`, timeoutMs: 500 }));
+    try {
+      await eventually(async () => records.every((r) => r.available()), Boolean, 10_000);
+      const a = await loaded(h.router({ credentials: records[0]! }));
+      const b = await loaded(h.router({ credentials: records[1]! }));
+
+      await nats.stop();
+      await eventually(async () => records.some((r) => r.available()), (up) => !up, 5000);
+      const code = codeOf(await authorize(a.app)); // learned by a, not shared
+      expect((await exchange(a.app, code)).status).toBe(200);
+      expect(sawAnywhere("legacy", code)).toBe(false);
+      const other = codeOf(await authorize(a.app));
+      expect((await exchange(b.app, other)).status).toBe(400); // b cannot know: the policy sends it to legacy, which refuses
+      expect(h.logs.at(-1)).toMatchObject({ provider: "legacy", credential: "record_unavailable" });
+      expect(b.credentialStats()).toMatchObject({ available: false });
+
+      await nats.start();
+      await eventually(async () => records.every((r) => r.available()), Boolean, 10_000);
+      const shared = codeOf(await authorize(a.app));
+      expect((await exchange(b.app, shared)).status).toBe(200);
+      expect(sawAnywhere("legacy", shared)).toBe(false);
+    } finally {
+      for (const record of records) await record.close();
+      await nats.close();
+    }
+  }, 30_000);
 });
 
 describe("try-each policy", () => {
