@@ -25,6 +25,9 @@ export function natsCredentialRecord(options: NatsCredentialRecordOptions): Cred
   let up = false;
   let closed = false;
   const prefix = options.bucketPrefix.replace(/[^A-Za-z0-9_-]/g, "_");
+  // Learned while NATS was away: written to the buckets once it is back, so other routers learn them too.
+  const unshared = new Map<string, { kind: CredentialKind; provider: string }>();
+  const MAX_UNSHARED = 10_000;
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
 
@@ -44,10 +47,30 @@ export function natsCredentialRecord(options: NatsCredentialRecordOptions): Cred
       up = true;
       for await (const status of connection.status()) {
         if (status.type === Events.Disconnect) up = false;
-        if (status.type === Events.Reconnect) up = true;
+        if (status.type === Events.Reconnect) {
+          up = true;
+          void share();
+        }
       }
     })
     .catch((error) => options.onError?.(error));
+
+  async function share() {
+    for (const [hash, { kind, provider }] of [...unshared]) {
+      if (!up || closed) return;
+      if ((await local.issuerOf(hash, [kind])) === null) {
+        unshared.delete(hash); // expired meanwhile
+        continue;
+      }
+      try {
+        await buckets.get(kind)!.put(hash, encoder.encode(provider));
+        unshared.delete(hash);
+      } catch (error) {
+        options.onError?.(error);
+        return;
+      }
+    }
+  }
 
   const unavailable = () => new Error(`the credential record at NATS ${options.url} is not reachable`);
 
@@ -57,8 +80,13 @@ export function natsCredentialRecord(options: NatsCredentialRecordOptions): Cred
       assertHash(hash);
       await local.remember(kind, hash, provider);
       const bucket = buckets.get(kind);
-      if (!up || closed || !bucket) throw unavailable();
-      await bucket.put(hash, encoder.encode(provider));
+      try {
+        if (!up || closed || !bucket) throw unavailable();
+        await bucket.put(hash, encoder.encode(provider));
+      } catch (error) {
+        if (!closed && unshared.size < MAX_UNSHARED) unshared.set(hash, { kind, provider });
+        throw error;
+      }
     },
     async issuerOf(hash, kinds = CREDENTIAL_KINDS) {
       const mine = await local.issuerOf(hash, kinds);

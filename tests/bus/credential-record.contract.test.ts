@@ -139,7 +139,7 @@ test("nats: a changed lifetime is applied to an existing bucket", async () => {
 });
 
 describe("nats: the server goes away", () => {
-  test("says it is unavailable, still knows what it learned itself, and shares again once NATS is back", async () => {
+  test("says it is unavailable, still knows what it learned itself, and shares it, and what follows, once NATS is back", async () => {
     const server = await jetStreamServer();
     cleanups.push(() => server.close());
     const prefix = unique("ssomig-test-outage");
@@ -158,6 +158,7 @@ describe("nats: the server goes away", () => {
     await server.start();
     await eventually(async () => a.available() && b.available(), Boolean, 10_000);
     expect(await b.issuerOf(before)).toBe("target"); // JetStream kept it (file store)
+    expect(await eventually(() => b.issuerOf(during), (issuer) => issuer !== null, 5000)).toBe("target"); // learned during the outage, shared on reconnect
     const after = await credentialHash(crypto.randomUUID());
     await a.remember("code", after, "legacy");
     expect(await b.issuerOf(after)).toBe("legacy");
