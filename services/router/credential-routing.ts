@@ -52,6 +52,14 @@ export function credentialRouting(deps: { config: Config; record: CredentialReco
   const settings = config.credentials;
   const byId = new Map(config.providers.map((p) => [p.id, p]));
   const stats: CredentialStats = { record: record.kind, available: true, lookups: { learned: 0, unknown: 0, failed: 0 }, learned: { code: 0, access_token: 0, refresh_token: 0 }, notShared: 0 };
+  // An outage fails every lookup: one warning per interval, the counts are in /metrics.
+  let warnedAt = -Infinity;
+  const recordError = (error: unknown) => {
+    const now = performance.now();
+    if (now - warnedAt < 30_000) return;
+    warnedAt = now;
+    deps.onRecordError?.(error);
+  };
 
   async function issuerOf(value: string, kinds: readonly CredentialKind[]): Promise<string | null | "failed"> {
     // Asked even when unavailable: a record remembers what this router learned itself.
@@ -63,7 +71,7 @@ export function credentialRouting(deps: { config: Config; record: CredentialReco
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"failed">((resolve) => (timer = setTimeout(() => resolve("failed"), settings.lookupTimeoutMs)));
-    const found = await Promise.race([credentialHash(value).then((hash) => record.issuerOf(hash, kinds)), timeout]).catch((error: unknown) => (deps.onRecordError?.(error), "failed" as const));
+    const found = await Promise.race([credentialHash(value).then((hash) => record.issuerOf(hash, kinds)), timeout]).catch((error: unknown) => (recordError(error), "failed" as const));
     clearTimeout(timer);
     if (found === "failed") stats.lookups.failed++;
     else if (found === null) stats.lookups.unknown++;
@@ -81,7 +89,7 @@ export function credentialRouting(deps: { config: Config; record: CredentialReco
         await Promise.race([credentialHash(value).then((hash) => record.remember(kind, hash, provider.id)), timeout]);
       } catch (error) {
         stats.notShared++;
-        deps.onRecordError?.(error);
+        recordError(error);
       } finally {
         clearTimeout(timer);
       }
