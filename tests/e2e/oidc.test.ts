@@ -53,13 +53,13 @@ async function logIn(user: string, options: { browser?: Browser; config?: oidc.C
 }
 
 function remember(login: OidcLogin, tokens?: { access_token: string; id_token?: string; refresh_token?: string }) {
-  const code = login.callback?.searchParams.get("code");
+  const code = login.code;
   if (tokens?.id_token) issued.push({ provider: world.signer(tokens.id_token) as ProviderId, values: [code, tokens.access_token, tokens.refresh_token, tokens.id_token].filter((v): v is string => !!v) });
   // A cookie value that is also a segment of a path the browser visited (oidc-provider's
   // interaction uid) is public in that URL; the router logs paths.
   const inPaths = new Set(login.browser.hops.flatMap((hop) => new URL(hop.url).pathname.split("/")));
   const cookies = login.browser.jar.values().filter((value) => !inPaths.has(value));
-  for (const value of [login.callback?.searchParams.get("code"), tokens?.access_token, tokens?.id_token, tokens?.refresh_token, ...cookies]) {
+  for (const value of [login.code, tokens?.access_token, tokens?.id_token, tokens?.refresh_token, ...cookies]) {
     if (value) secrets.add(value);
   }
 }
@@ -253,6 +253,21 @@ describe("credentials and stale pins", () => {
 });
 
 describe("credentials reach only the provider that issued them", () => {
+  test("a code handed to the application by a form_post page is learned too, and exchanged at target only", async () => {
+    await world.cluster.migrate("globex");
+    afterThisTest(() => world.cluster.restore("globex", "legacy"));
+    const login = new OidcLogin(app, world.browser());
+    await login.start({ login_hint: "kim@globex.com", response_mode: "form_post" });
+    await login.finish("kim@globex.com");
+    expect(login.formPost?.get("code")).toBeTruthy();
+    expect(login.callback!.search).toBe(""); // the code is in the posted form, not the URL
+    const tokens = await login.exchange();
+    remember(login, tokens);
+    expect(world.signer(tokens.id_token!)).toBe("target");
+    expect(deliveredTo("legacy", login.code!)).toEqual([]);
+    expect(world.cluster.logs.filter((e) => e.kind === "token").at(-1)).toMatchObject({ provider: "target", credential: "learned" });
+  });
+
   test("a router restarted between the callback and the code exchange still sends the code to target only", async () => {
     await world.cluster.migrate("globex");
     afterThisTest(() => world.cluster.restore("globex", "legacy"));
@@ -263,7 +278,7 @@ describe("credentials reach only the provider that issued them", () => {
     const tokens = await login.exchange();
     remember(login, tokens);
     expect(world.signer(tokens.id_token!)).toBe("target");
-    expect(deliveredTo("legacy", login.callback!.searchParams.get("code")!)).toEqual([]);
+    expect(deliveredTo("legacy", login.code!)).toEqual([]);
     expect(world.cluster.logs.filter((e) => e.kind === "token").at(-1)).toMatchObject({ provider: "target", credential: "learned" });
   });
 
