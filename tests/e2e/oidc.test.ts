@@ -186,6 +186,13 @@ describe("4. two router instances", () => {
     expect(started.map((e) => [e.instance, e.provider])).toEqual([[0, "target"]]);
     expect(finished.length).toBeGreaterThanOrEqual(3);
     expect(finished.every((e) => e.provider === "target")).toBe(true);
+    // The refresh token the target issued through instance 1 is refreshed through instance 0, at target.
+    instance = 0;
+    const refreshed = await oidc.refreshTokenGrant(rp, tokens.refresh_token!);
+    issued.push({ provider: "target", values: [refreshed.access_token, refreshed.refresh_token!] });
+    secrets.add(refreshed.access_token).add(refreshed.refresh_token!);
+    expect(world.signer(refreshed.id_token!)).toBe("target");
+    expect(world.cluster.logs.filter((e) => e.kind === "token" && e.instance === 0).at(-1)).toMatchObject({ provider: "target", credential: "learned" });
   });
 });
 
