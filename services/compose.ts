@@ -23,6 +23,8 @@ import { RouteTable } from "./router/route-table.ts";
 import { upstreamFetch } from "./runtime/upstream-fetch.ts";
 import { providerRules } from "./router/provider-headers.ts";
 import { providerHeaderValues } from "./settings.ts";
+import type { CredentialRecord } from "./bus/credential-record.ts";
+import type { CredentialRouting } from "./router/credential-routing.ts";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
 export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number; auth?: AuthSettings; horizonMaxAgeMs?: number }) {
@@ -74,6 +76,7 @@ export async function composeRouter(options: {
   /** The database client's bound on one read (DATABASE_TIMEOUT_MS + its grace). */
   timeoutMs?: number;
   horizonMaxAgeMs?: number;
+  credentials?: CredentialRecord;
 }) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
   const routes = new RouteTable(routeSource(options.db));
@@ -89,6 +92,7 @@ export async function composeRouter(options: {
   });
   const fetch = await upstreamFetch(options.config.providers);
   const metrics = routerMetrics();
+  let credentialRouting: CredentialRouting | null = null;
   const app = createRouterApp({
     config: options.config,
     routes,
@@ -99,6 +103,9 @@ export async function composeRouter(options: {
     metrics,
     log: options.log,
     accessLog: options.accessLog ?? true,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    onCredentialRouting: (routing) => (credentialRouting = routing),
   });
-  return { app, admin: createAdminApp({ routes, metrics, follower }), routes, follower };
+  const credentials = () => credentialRouting!.stats();
+  return { app, admin: createAdminApp({ routes, metrics, follower, credentials }), routes, follower };
 }

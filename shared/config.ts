@@ -103,6 +103,26 @@ const providerSchema = z
     }
   });
 
+/**
+ * Learned credential routes (README "Credentials reach only their issuer"). A credential the
+ * router never saw issued predates the proxy, so by default it is the legacy provider's;
+ * `try-each` is for deployments that put the router in mid-migration.
+ */
+const credentialsSchema = z
+  .object({
+    unknownCredentials: z.enum(["default", "try-each"]).default("default"),
+    codeTtlSeconds: z.number().int().positive().max(3600).default(600),
+    accessTokenTtlSeconds: z.number().int().positive().max(90 * 86_400).default(86_400),
+    refreshTokenTtlSeconds: z.number().int().positive().max(400 * 86_400).default(90 * 86_400),
+    /** How long the browser's "last logged in at" marker routes an OIDC logout without id_token_hint. */
+    sessionMarkerSeconds: z.number().int().positive().max(400 * 86_400).default(30 * 86_400),
+    /** A lookup slower than this is treated as unknown (and counted): the request path never waits long. */
+    lookupTimeoutMs: z.number().int().positive().max(5000).default(200),
+  })
+  .strict();
+
+export type CredentialSettings = z.infer<typeof credentialsSchema>;
+
 export const configSchema = z
   .object({
     publicUrl: origin,
@@ -116,6 +136,7 @@ export const configSchema = z
       .object({ cidrs: z.array(cidr).min(1), header: headerName.default("x-forwarded-for") })
       .strict()
       .optional(),
+    credentials: credentialsSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -11,7 +11,9 @@ import type { RouterMetrics } from "./metrics.ts";
 import type { PinCookies } from "./pin-cookie.ts";
 import { FORCE_ROUTE_HEADER, forcedDecision, type ForceRoutes } from "./force-route.ts";
 import { readRequest, type ReceivedRequest } from "./read-request.ts";
-import { forwardByCredential } from "./credential-routing.ts";
+import { credentialRouting, type CredentialRoute, type CredentialRouting } from "./credential-routing.ts";
+import type { CredentialRecord } from "../bus/credential-record.ts";
+import { inProcessCredentialRecord } from "../bus/in-process-credential-record.ts";
 
 export type RouterDeps = {
   config: Config;
@@ -27,6 +29,10 @@ export type RouterDeps = {
   accessLog?: boolean;
   maxBodyBytes?: number;
   maxSamlBytes?: number;
+  /** Which provider issued each code and token (shared by every router); in-process when absent. */
+  credentials?: CredentialRecord;
+  /** Receives the credential routing built here (for /status and /metrics). */
+  onCredentialRouting?: (routing: CredentialRouting) => void;
 };
 
 /** Bindings come from services/runtime/serve.ts: the peer address, for X-Forwarded-For. */
@@ -42,6 +48,14 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
   const defaultProvider = config.defaultProvider ?? config.providers.find((p) => p.role === "legacy")!.id;
   const app = new Hono<RouterEnv>();
   app.onError(errorHandler(deps.log));
+  const credentials = credentialRouting({
+    config,
+    record: deps.credentials ?? inProcessCredentialRecord({ ttlMs: ttlsOf(config) }),
+    jwks: deps.jwks,
+    forward: deps.forward,
+    onRecordError: (error) => deps.log({ level: "warn", msg: "credential record unreachable; unknown credentials follow the policy", error: String(error) }),
+  });
+  deps.onCredentialRouting?.(credentials);
 
   app.all("*", async function route(c) {
     const started = performance.now();
@@ -50,6 +64,7 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
     let kind: RequestKind | null = null;
     let status = 500;
     let servedBy: string | null = null;
+    let credentialRoute: CredentialRoute | null = null;
     try {
       const req = await readRequest(c.req.raw, deps.maxBodyBytes ?? MAX_BODY);
       const classification = classifyRequest(req, paths);
@@ -74,8 +89,9 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
       const provider = byId.get(decision.provider);
       // The log names a provider the configuration no longer has: never guess another one.
       if (!provider) throw new CodedError("provider_not_configured", `the route names provider ${decision.provider}, which is not in the configuration`);
-      const { response, answeredBy } = await send(kind, decision, provider, req, c.req.raw, c.env?.clientIp ?? null);
+      const { response, answeredBy, route } = await send(kind, decision, provider, req, c.req.raw, c.env?.clientIp ?? null);
       servedBy = answeredBy;
+      credentialRoute = route;
       if (startsFlow(kind, decision)) response.headers.append("set-cookie", await deps.pins.issue({ organizationId: decision.organizationId, provider: decision.provider }));
       status = response.status;
       return response;
@@ -95,6 +111,7 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
         provider,
         signal: decision?.signal ?? null,
         pinned: decision?.pinned ?? false,
+        ...(credentialRoute ? { credential: credentialRoute } : {}),
         status,
         durationMs: +(performance.now() - started).toFixed(2),
       });
@@ -105,15 +122,17 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
   async function send(kind: RequestKind, decision: RouteDecision, provider: ProviderConfig, req: ReceivedRequest, raw: Request, clientIp: string | null) {
     const outgoing = { method: req.method, target: req.target, headers: raw.headers, body: req.body, clientIp };
     const started = performance.now();
-    const { response, provider: answered } =
-      kind === "token" || kind === "userinfo"
-        ? await forwardByCredential(kind, decision, outgoing, req.form, config.providers, deps.forward)
-        : { response: await deps.forward(provider, outgoing), provider };
+    const { response, provider: answered, route } = await credentials.send(kind, decision, provider, req, outgoing);
     deps.metrics.upstreamLatency(answered.id, (performance.now() - started) / 1000);
-    return { response: kind === "discovery" ? await pointJwksAtRouter(response, config.publicUrl) : response, answeredBy: answered.id };
+    return { response: kind === "discovery" ? await pointJwksAtRouter(response, config.publicUrl) : response, answeredBy: answered.id, route };
   }
 
   return app;
+}
+
+export function ttlsOf(config: Config) {
+  const c = config.credentials;
+  return { code: c.codeTtlSeconds * 1000, access_token: c.accessTokenTtlSeconds * 1000, refresh_token: c.refreshTokenTtlSeconds * 1000 };
 }
 
 /** Authorize requests and AuthnRequests start a flow: its callback must come back to the same provider. */

@@ -4,6 +4,8 @@ import { openDatabase } from "../../db/open.ts";
 import { openBus } from "../bus/open-bus.ts";
 import { composeRouter } from "../compose.ts";
 import { redactingLog } from "../redact.ts";
+import { natsCredentialRecord } from "../bus/nats-credential-record.ts";
+import { ttlsOf } from "./app.ts";
 import { serve } from "../runtime/serve.ts";
 import { displayUrl, loadConfig, loadSettings, startOrExit } from "../settings.ts";
 
@@ -15,7 +17,14 @@ await startOrExit(async () => {
   const { databaseUrl, natsUrl, routePollMs: pollMs } = settings;
   const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate-router", log, pingIntervalMs: settings.natsPingIntervalMs, ...(natsUrl ? { natsUrl } : {}) });
   const db = await openDatabase({ databaseUrl: databaseUrl!, dataDir: settings.dataDir, applicationName: "ssomigrate-router", timeoutMs: settings.databaseTimeoutMs });
-  const { app, admin, routes, follower } = await composeRouter({ config, db, pinSecret: settings.routerPinSecret!, log, bus, pollMs, accessLog: settings.routerAccessLog, timeoutMs: clientTimeoutMs(settings.databaseTimeoutMs), horizonMaxAgeMs: settings.horizonMaxAgeMs });
+  // Every router shares what it learns about credentials through NATS; without NATS, each keeps its own.
+  const credentials = natsUrl
+    ? natsCredentialRecord({ url: natsUrl, bucketPrefix: `${settings.natsPrefix}-credentials`, ttlMs: ttlsOf(config), onError: (error) => log({ level: "warn", msg: "credential record (NATS KV) error", error: String(error) }) })
+    : undefined;
+  const { app, admin, routes, follower } = await composeRouter({
+    config, db, pinSecret: settings.routerPinSecret!, log, bus, pollMs, accessLog: settings.routerAccessLog,
+    timeoutMs: clientTimeoutMs(settings.databaseTimeoutMs), horizonMaxAgeMs: settings.horizonMaxAgeMs, ...(credentials ? { credentials } : {}),
+  });
   const server = await serve({ port: settings.router.port, hostname: settings.router.host, fetch: app.fetch });
   const adminServer = await serve({ port: settings.routerAdmin.port, hostname: settings.routerAdmin.host, fetch: admin.fetch });
   console.log(
@@ -27,6 +36,7 @@ await startOrExit(async () => {
     await Promise.all([server.close(), adminServer.close()]);
     await follower.stop();
     await bus.close();
+    await credentials?.close();
     await db.close();
     process.exit(0);
   }

@@ -51,9 +51,12 @@ export function cookieValue(header: string | null, name: string): string | null 
   return null;
 }
 
-/** The Cookie header without our pin: providers never see router state. Null when nothing is left. */
+/** The router's own cookies (the pin, the session marker) share this prefix. */
+const ROUTER_COOKIES = "__Host-ssomig-";
+
+/** The Cookie header without the router's cookies: providers never see router state. Null when nothing is left. */
 export function withoutPin(header: string | null): string | null {
-  if (!header || !header.includes(PIN_COOKIE)) return header;
-  const rest = header.split(";").filter((part) => part.split("=", 1)[0]!.trim() !== PIN_COOKIE).map((p) => p.trim());
+  if (!header || !header.includes(ROUTER_COOKIES)) return header;
+  const rest = header.split(";").filter((part) => !part.split("=", 1)[0]!.trim().startsWith(ROUTER_COOKIES)).map((p) => p.trim());
   return rest.length ? rest.join("; ") : null;
 }

@@ -3,6 +3,7 @@ import { randomSecret } from "../support/secrets.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { startService, tempDir, type Runtime, type ServiceProcess } from "../support/processes.ts";
 import { startUpstream, type Upstream } from "../support/router.ts";
+import { deleteCredentialBuckets } from "../support/jetstream-server.ts";
 
 const AUTH_SECRET = randomSecret("auth");
 const PIN_SECRET = randomSecret("pin");
@@ -53,7 +54,9 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
   const apiUrl = `http://127.0.0.1:${api.ports[0]}`;
   const token = await mintToken(AUTH_SECRET, { subject: "propagation-test", scopes: ["migrations:write"], ttlSeconds: 3600 });
 
+  const prefixes = new Set([prefix]);
   async function startRouter(extra: Record<string, string> = {}): Promise<Router> {
+    prefixes.add(extra.SSOMIG_NATS_PREFIX ?? prefix);
     const started = await startService("services/router/main.ts", env(extra), 30_000, runtime);
     processes.push(started);
     return { port: started.ports[0]!, admin: started.ports[1]!, process: started };
@@ -101,6 +104,7 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
       target.stop();
       await db.drop();
       dir.cleanup();
+      await deleteCredentialBuckets(prefixes); // routers create their credential record's buckets
     },
   };
 }
