@@ -1,5 +1,5 @@
 import { InvalidSamlMessage } from "../errors.ts";
-import { MAX_ELEMENT_DEPTH } from "./refuse-deep-nesting.ts";
+import { MAX_ELEMENT_DEPTH } from "./xml-limits.ts";
 import { refuseDtd } from "./refuse-dtd.ts";
 import type { SamlMessageSummary } from "./read-saml-message.ts";
 import { SAML_ASSERTION_NS, SAML_PROTOCOL_NS } from "./saml-namespaces.ts";
