@@ -6,9 +6,12 @@
  * and decodes each reference in a callback. With every count capped, the cost of any message
  * under the size limit is bounded by a small multiple of a normal one (bench/worst-case).
  *
- * Real SAML messages sit far below every cap: a signed 10 KB response has about 60 elements,
- * 120 attributes, 20 namespace declarations, nesting 8 deep, names under 40 characters and a
- * few dozen `&#13;` in its base64 values; one with 500 group values about 600 elements.
+ * The caps are set so that the nastiest message under each stays within about 20 times the cost
+ * of a normal 10 KB response (bench/RESULTS.md), and real SAML messages sit well below them: a
+ * signed 10 KB response has about 50 elements, 60 attributes, 15 namespace declarations,
+ * nesting 8 deep, names under 31 characters (`AttributeConsumingServiceIndex`) and a few dozen
+ * `&#13;` in its base64 values; one with 250 group values (each an AttributeValue declaring
+ * `xs` and `xsi`, as Okta sends them) about 300 elements, 810 attributes, 515 declarations.
  */
 export interface XmlLimits {
   /** Elements nested inside one another (the document element is depth 1). */
@@ -31,11 +34,11 @@ export interface XmlLimits {
 
 export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
   maxDepth: 64,
-  maxNodes: 2000,
+  maxNodes: 600,
   maxAttributesPerElement: 32,
-  maxAttributes: 4000,
-  maxNamespaceDeclarations: 1000,
-  maxNameLength: 128,
+  maxAttributes: 1200,
+  maxNamespaceDeclarations: 600,
+  maxNameLength: 48,
   maxNamespaceUriLength: 1024,
   maxReferences: 4000,
 });

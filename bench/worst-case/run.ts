@@ -1,0 +1,64 @@
+/**
+ * The slowest SAML input the router accepts, next to a normal one: for each structural dimension
+ * the nastiest message under the limits at the largest accepted size (generators.ts), sent
+ * through the whole routing decision (form decoding, base64, the structural pre-check, xmldom,
+ * lookup), beside the 10 KB sample response measured in the same rounds. Rounds alternate the
+ * normal message and every case, so a slow minute on this shared machine hits both.
+ *
+ *   bun bench/worst-case/run.ts [--rounds 5]
+ */
+import { SAMPLE_ISSUER, sampleSamlResponse } from "../../cli/saml-sample.ts";
+import { DEFAULT_MAX_SAML_BYTES } from "../../shared/saml/decode-saml-message.ts";
+import { DEFAULT_XML_LIMITS } from "../../shared/saml/xml-limits.ts";
+import { samlDecision, samlFormBody, samlLookup, timeEach } from "../decision/run.ts";
+import { argNumber, fmt, percentile, table } from "../stats.ts";
+import { WORST_CASE_ISSUER, WORST_CASES } from "./generators.ts";
+
+export type WorstCaseRow = { name: string; xmlBytes: number; outcome: string; medianUs: number; ratio: number };
+export type WorstCaseResult = { normalMedianUs: number; normalBytes: number; rows: WorstCaseRow[]; slowest: WorstCaseRow };
+
+const base64Of = (xml: string) => Buffer.from(xml, "utf8").toString("base64");
+
+/** The issue-10 attribute bomb: 36,000 attributes on the root, 255 KB. Refused now; it cost ~5 s before. */
+function attributeBomb(): string {
+  const attributes = Array.from({ length: 36_000 }, (_, i) => ` a${i.toString(36)}="1"`).join("");
+  return `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"${attributes}/>`;
+}
+
+export async function worstCaseBench(rounds: number): Promise<WorstCaseResult> {
+  const lookup = samlLookup({ [SAMPLE_ISSUER]: "acme", [WORST_CASE_ISSUER]: "worst" });
+  const normal = sampleSamlResponse();
+  const decideNormal = samlDecision(samlFormBody(normal.base64), lookup);
+  const cases = [
+    ...WORST_CASES.map((c) => ({ name: c.name, xml: c.build(DEFAULT_XML_LIMITS, DEFAULT_MAX_SAML_BYTES) })),
+    { name: "the issue-10 bomb: 36,000 attributes on one element (refused)", xml: attributeBomb() },
+  ].map((c) => ({ ...c, decide: samlDecision(samlFormBody(base64Of(c.xml)), lookup), samples: [] as number[], outcome: "" }));
+  const normalSamples: number[] = [];
+  for (const c of cases) c.outcome = (await c.decide()) ?? "default";
+  await timeEach(1000, decideNormal); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    normalSamples.push(...(await timeEach(400, decideNormal)));
+    for (const c of cases) c.samples.push(...(await timeEach(8, c.decide)));
+  }
+  const normalMedianUs = percentile(normalSamples, 50);
+  const rows = cases.map((c) => {
+    const medianUs = percentile(c.samples, 50);
+    return { name: c.name, xmlBytes: Buffer.byteLength(c.xml), outcome: c.outcome === "worst" ? "routed" : c.outcome, medianUs, ratio: medianUs / normalMedianUs };
+  });
+  const slowest = rows.reduce((a, b) => (b.medianUs > a.medianUs ? b : a));
+  return { normalMedianUs, normalBytes: Buffer.byteLength(normal.xml), rows, slowest };
+}
+
+export function worstCaseTable(result: WorstCaseResult): string {
+  const rows = [
+    [`normal: the ${(result.normalBytes / 1024).toFixed(1)} KB sample response`, String(result.normalBytes), "routed", fmt(result.normalMedianUs), "1.0x"],
+    ...result.rows.map((r) => [r.name, String(r.xmlBytes), r.outcome, fmt(r.medianUs), `${r.ratio.toFixed(1)}x`]),
+  ];
+  return table(["input (whole routing decision)", "XML bytes", "outcome", "median µs", "vs normal"], rows);
+}
+
+if (import.meta.main) {
+  const result = await worstCaseBench(argNumber("--rounds", 5));
+  console.log(worstCaseTable(result));
+  console.log(`\nslowest: ${result.slowest.name}, ${result.slowest.ratio.toFixed(1)}x a normal response (target <= 20x)`);
+}
