@@ -175,3 +175,25 @@ export const WORST_CASES: WorstCase[] = [
     },
   },
 ];
+
+const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/** The shortest distinct attribute names: a..Z, aa..ZZ, aaa.. */
+function letterName(i: number): string {
+  let n = i;
+  let name = "";
+  do {
+    name = LETTERS[n % LETTERS.length] + name;
+    n = Math.floor(n / LETTERS.length) - 1;
+  } while (n >= 0);
+  return name;
+}
+
+/**
+ * The issue-10 attribute bomb: one SAML Response whose root carries `count` attributes (36,000
+ * make 255 KB, under the size limit). The streaming scanner compared each with every earlier one.
+ */
+export function attributeBomb(count = 36_000): string {
+  const attributes = Array.from({ length: count }, (_, i) => ` ${letterName(i)}=""`).join("");
+  return `<samlp:Response xmlns:samlp="${PROTOCOL}" xmlns:saml="${ASSERTION}"${attributes}><saml:Issuer>${WORST_CASE_ISSUER}</saml:Issuer></samlp:Response>`;
+}

@@ -12,18 +12,12 @@ import { DEFAULT_MAX_SAML_BYTES } from "../../shared/saml/decode-saml-message.ts
 import { DEFAULT_XML_LIMITS } from "../../shared/saml/xml-limits.ts";
 import { samlDecision, samlFormBody, samlLookup, timeEach } from "../decision/run.ts";
 import { argNumber, fmt, percentile, table } from "../stats.ts";
-import { WORST_CASE_ISSUER, WORST_CASES } from "./generators.ts";
+import { attributeBomb, WORST_CASE_ISSUER, WORST_CASES } from "./generators.ts";
 
 export type WorstCaseRow = { name: string; xmlBytes: number; outcome: string; medianUs: number; ratio: number };
 export type WorstCaseResult = { normalMedianUs: number; normalBytes: number; rows: WorstCaseRow[]; slowest: WorstCaseRow };
 
 const base64Of = (xml: string) => Buffer.from(xml, "utf8").toString("base64");
-
-/** The issue-10 attribute bomb: 36,000 attributes on the root, 255 KB. Refused now; it cost ~5 s before. */
-function attributeBomb(): string {
-  const attributes = Array.from({ length: 36_000 }, (_, i) => ` a${i.toString(36)}="1"`).join("");
-  return `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"${attributes}/>`;
-}
 
 export async function worstCaseBench(rounds: number): Promise<WorstCaseResult> {
   const lookup = samlLookup({ [SAMPLE_ISSUER]: "acme", [WORST_CASE_ISSUER]: "worst" });
