@@ -14,8 +14,13 @@ import { samlDecision, samlFormBody, samlLookup, timeEach } from "../decision/ru
 import { argNumber, fmt, percentile, table } from "../stats.ts";
 import { attributeBomb, WORST_CASE_ISSUER, WORST_CASES } from "./generators.ts";
 
-export type WorstCaseRow = { name: string; xmlBytes: number; outcome: string; medianUs: number; ratio: number };
-export type WorstCaseResult = { normalMedianUs: number; normalBytes: number; rows: WorstCaseRow[]; slowest: WorstCaseRow };
+/**
+ * `ratio` compares medians; `fastestRatio` compares each side's fastest run, which is what the
+ * work costs when no other process takes the CPU away: a 10 ms decision is preempted far more
+ * often than a 0.25 ms one on a busy 2-core machine, which inflates the median ratio.
+ */
+export type WorstCaseRow = { name: string; xmlBytes: number; outcome: string; medianUs: number; fastestUs: number; ratio: number; fastestRatio: number };
+export type WorstCaseResult = { normalMedianUs: number; normalFastestUs: number; normalBytes: number; rows: WorstCaseRow[]; slowest: WorstCaseRow };
 
 const base64Of = (xml: string) => Buffer.from(xml, "utf8").toString("base64");
 
@@ -31,28 +36,35 @@ export async function worstCaseBench(rounds: number): Promise<WorstCaseResult> {
   for (const c of cases) c.outcome = (await c.decide()) ?? "default";
   await timeEach(1000, decideNormal); // warm-up
   for (let round = 0; round < rounds; round++) {
-    normalSamples.push(...(await timeEach(400, decideNormal)));
-    for (const c of cases) c.samples.push(...(await timeEach(8, c.decide)));
+    for (const c of cases) {
+      normalSamples.push(...(await timeEach(40, decideNormal)));
+      c.samples.push(...(await timeEach(4, c.decide)));
+    }
   }
   const normalMedianUs = percentile(normalSamples, 50);
+  const normalFastestUs = Math.min(...normalSamples);
   const rows = cases.map((c) => {
     const medianUs = percentile(c.samples, 50);
-    return { name: c.name, xmlBytes: Buffer.byteLength(c.xml), outcome: c.outcome === "worst" ? "routed" : c.outcome, medianUs, ratio: medianUs / normalMedianUs };
+    const fastestUs = Math.min(...c.samples);
+    const outcome = c.outcome === "worst" ? "routed" : c.outcome;
+    return { name: c.name, xmlBytes: Buffer.byteLength(c.xml), outcome, medianUs, fastestUs, ratio: medianUs / normalMedianUs, fastestRatio: fastestUs / normalFastestUs };
   });
   const slowest = rows.reduce((a, b) => (b.medianUs > a.medianUs ? b : a));
-  return { normalMedianUs, normalBytes: Buffer.byteLength(normal.xml), rows, slowest };
+  return { normalMedianUs, normalFastestUs, normalBytes: Buffer.byteLength(normal.xml), rows, slowest };
 }
 
 export function worstCaseTable(result: WorstCaseResult): string {
   const rows = [
-    [`normal: the ${(result.normalBytes / 1024).toFixed(1)} KB sample response`, String(result.normalBytes), "routed", fmt(result.normalMedianUs), "1.0x"],
-    ...result.rows.map((r) => [r.name, String(r.xmlBytes), r.outcome, fmt(r.medianUs), `${r.ratio.toFixed(1)}x`]),
+    [`normal: the ${(result.normalBytes / 1024).toFixed(1)} KB sample response`, String(result.normalBytes), "routed", fmt(result.normalMedianUs), "1.0x", fmt(result.normalFastestUs), "1.0x"],
+    ...result.rows.map((r) => [r.name, String(r.xmlBytes), r.outcome, fmt(r.medianUs), `${r.ratio.toFixed(1)}x`, fmt(r.fastestUs), `${r.fastestRatio.toFixed(1)}x`]),
   ];
-  return table(["input (whole routing decision)", "XML bytes", "outcome", "median µs", "vs normal"], rows);
+  return table(["input (whole routing decision)", "XML bytes", "outcome", "median µs", "vs normal", "fastest µs", "vs normal"], rows);
 }
 
 if (import.meta.main) {
   const result = await worstCaseBench(argNumber("--rounds", 5));
   console.log(worstCaseTable(result));
-  console.log(`\nslowest: ${result.slowest.name}, ${result.slowest.ratio.toFixed(1)}x a normal response (target <= 20x)`);
+  const slowestFastest = result.rows.reduce((a, b) => (b.fastestRatio > a.fastestRatio ? b : a));
+  console.log(`\nslowest by median: ${result.slowest.name}, ${result.slowest.ratio.toFixed(1)}x a normal response (target <= 20x)`);
+  console.log(`slowest by fastest run: ${slowestFastest.name}, ${slowestFastest.fastestRatio.toFixed(1)}x`);
 }
