@@ -158,7 +158,7 @@ class Lexer {
     this.at++;
     const qname = this.name();
     if (this.open.length + 1 > limits.maxDepth) throw overLimit("maxDepth", limits.maxDepth, "elements nested too deep");
-    names.clear();
+    if (names.size > 0) names.clear();
     let count = 0;
     for (;;) {
       const spaced = this.skipSpace();

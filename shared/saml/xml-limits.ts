@@ -33,7 +33,7 @@ export interface XmlLimits {
 }
 
 export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
-  maxDepth: 64,
+  maxDepth: 32,
   maxNodes: 600,
   maxAttributesPerElement: 32,
   maxAttributes: 1200,
