@@ -115,11 +115,11 @@ class Lexer {
   text(end: number): void {
     const cdataEnd = this.cdataEnds.next(this.at);
     if (cdataEnd !== -1 && cdataEnd + 3 <= end) throw malformed("']]>' in text");
-    this.references_(this.at, end);
+    this.checkReferences(this.at, end);
     this.at = end;
   }
 
-  references_(from: number, to: number): void {
+  checkReferences(from: number, to: number): void {
     const { xml } = this;
     for (let amp = this.ampersands.next(from); amp !== -1 && amp < to; amp = this.ampersands.next(amp + 1)) {
       if (++this.references > this.limits.maxReferences) throw overLimit("maxReferences", this.limits.maxReferences, "too many character and entity references");
@@ -198,7 +198,7 @@ class Lexer {
     if (end === -1) throw malformed("an unclosed attribute value");
     const lt = this.lessThans.next(this.at + 1);
     if (lt !== -1 && lt < end) throw malformed("'<' in an attribute value");
-    this.references_(this.at + 1, end);
+    this.checkReferences(this.at + 1, end);
     this.at = end + 1;
   }
 
