@@ -91,13 +91,21 @@ describe("SAML reader against libxml2", () => {
     ["U+0085", "\u0085"],
     ["U+2028", "\u2028"],
     ["U+2029", "\u2029"],
+    ["U+00A0", "\u00a0"],
     ["CR LF", "\r\n"],
     ["a lone CR", "\r"],
-  ])("routes on the Issuer libxml2 reads when it holds %s", async (_name, character) => {
-    const xml = `<samlp:Response xmlns:samlp="${PROTOCOL}" xmlns:saml="${ASSERTION}"><saml:Issuer>https://idp${character}.example.com</saml:Issuer></samlp:Response>`;
-    const libxml2 = await readWithLibxml2(xml);
-    expect(libxml2.ok && libxml2.summary?.issuer).toBe(`https://idp${character.startsWith("\r") ? "\n" : character}.example.com`);
-    expect(ours(xml)).toEqual({ ok: true, summary: (libxml2 as { summary: SamlMessageSummary }).summary });
+  ])("routes on the Issuer libxml2 reads when it holds %s, inside it or at its end", async (_name, character) => {
+    const read = character.startsWith("\r") ? "\n" : character;
+    for (const [issuer, expected] of [
+      [`https://idp${character}.example.com`, `https://idp${read}.example.com`],
+      // XML white space around the Issuer is trimmed, and nothing else: U+2028 or U+00A0 stay.
+      [`https://idp.example.com${character}`, read === "\n" ? "https://idp.example.com" : `https://idp.example.com${read}`],
+    ]) {
+      const xml = `<samlp:Response xmlns:samlp="${PROTOCOL}" xmlns:saml="${ASSERTION}"><saml:Issuer>${issuer}</saml:Issuer></samlp:Response>`;
+      const libxml2 = await readWithLibxml2(xml);
+      expect(libxml2.ok && libxml2.summary?.issuer).toBe(expected!);
+      expect(ours(xml)).toEqual({ ok: true, summary: (libxml2 as { summary: SamlMessageSummary }).summary });
+    }
   });
 
   // Well-formed messages of every shape routing cares about: prefixes or default namespaces,
