@@ -49,7 +49,16 @@ export async function composeCommands(options: { config: Config; db: Database; d
  * Builds the router and its admin app. The route table is loaded before this returns, so the
  * router never answers from an empty table. The pin secret must be the same on every router.
  */
-export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log; bus: Bus; pollMs: number; accessLog?: boolean }) {
+export async function composeRouter(options: {
+  config: Config;
+  db: Database;
+  pinSecret: string;
+  log: Log;
+  bus: Bus;
+  pollMs: number;
+  accessLog?: boolean;
+  timeouts?: { bodyTimeoutMs: number; upstreamIdleMs: number };
+}) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
   const routes = new RouteTable(routeSource(options.db));
   await routes.load();
@@ -59,13 +68,14 @@ export async function composeRouter(options: { config: Config; db: Database; pin
   const app = createRouterApp({
     config: options.config,
     routes,
-    forward: createForwarder({ publicUrl: options.config.publicUrl, fetch }),
+    forward: createForwarder({ publicUrl: options.config.publicUrl, fetch, log: options.log, ...(options.timeouts ? { upstreamIdleMs: options.timeouts.upstreamIdleMs } : {}) }),
     pins: pinCookies(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     forceRoutes: forceRoutes(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     jwks: mergedJwks(options.config.providers, fetch),
     metrics,
     log: options.log,
     accessLog: options.accessLog ?? true,
+    ...(options.timeouts ? { bodyTimeoutMs: options.timeouts.bodyTimeoutMs } : {}),
   });
   return { app, admin: createAdminApp({ routes, metrics, follower }), routes, follower };
 }

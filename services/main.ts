@@ -5,7 +5,7 @@ import { composeCommands, composeRouter } from "./compose.ts";
 import { demoUpstream } from "./demo-upstreams/app.ts";
 import { jsonLog } from "./http/log.ts";
 import { serve, type Server } from "./runtime/serve.ts";
-import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit, accessLogFrom } from "./settings.ts";
+import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit, accessLogFrom, routerTimeoutsFrom } from "./settings.ts";
 import { openBus } from "./bus/open-bus.ts";
 
 // The embedded default (`npm start`): command API, router and, without SSOMIG_CONFIG, two demo
@@ -18,7 +18,7 @@ await startOrExit(async () => {
   const pinSecret = env("ROUTER_PIN_SECRET") ?? (await devSecret(dir, "pin.secret"));
   const natsUrl = env("NATS_URL");
   const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate", log: jsonLog, ...(natsUrl ? { natsUrl } : {}) });
-  const router = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs: positiveIntFrom("ROUTE_POLL_MS", 1000), accessLog: accessLogFrom() });
+  const router = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs: positiveIntFrom("ROUTE_POLL_MS", 1000), accessLog: accessLogFrom(), timeouts: routerTimeoutsFrom() });
   const commands = await composeCommands({ config, db, dataDir: dir, log: jsonLog, bus, idempotencyKeyTtlHours: positiveIntFrom("IDEMPOTENCY_KEY_TTL_HOURS", 168) });
   const servers: Server[] = [];
   if (env("SSOMIG_CONFIG") === undefined) {
@@ -27,7 +27,7 @@ await startOrExit(async () => {
   }
   await router.routes.refresh();
   const api = await serve({ port: portFrom("API_PORT", 8081), fetch: commands.app.fetch });
-  const proxy = await serve({ port: portFrom("ROUTER_PORT", 8080), fetch: router.app.fetch });
+  const proxy = await serve({ port: portFrom("ROUTER_PORT", 8080), fetch: router.app.fetch, exactTarget: true });
   const admin = await serve({ port: portFrom("ROUTER_ADMIN_PORT", 9090), fetch: router.admin.fetch });
   servers.push(api, proxy, admin);
 

@@ -76,3 +76,8 @@ export function accessLogFrom(): boolean {
   if (value !== "on" && value !== "off") throw new ConfigError("ROUTER_ACCESS_LOG", `must be on or off, got ${value}`);
   return value === "on";
 }
+
+/** The router's bounds on the two ends it does not control (README: Configuration). */
+export function routerTimeoutsFrom(): { bodyTimeoutMs: number; upstreamIdleMs: number } {
+  return { bodyTimeoutMs: positiveIntFrom("ROUTER_BODY_TIMEOUT_MS", 10_000), upstreamIdleMs: positiveIntFrom("ROUTER_UPSTREAM_IDLE_MS", 10_000) };
+}

@@ -5,7 +5,7 @@ import { openBus } from "../bus/open-bus.ts";
 import { composeRouter } from "../compose.ts";
 import { jsonLog } from "../http/log.ts";
 import { serve } from "../runtime/serve.ts";
-import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit, accessLogFrom } from "../settings.ts";
+import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit, accessLogFrom, routerTimeoutsFrom } from "../settings.ts";
 
 // One router (production): `npm run start:router`. Routers share PostgreSQL with the command API.
 await startOrExit(async () => {
@@ -18,8 +18,8 @@ await startOrExit(async () => {
   const pollMs = positiveIntFrom("ROUTE_POLL_MS", 1000);
   const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate-router", log: jsonLog, ...(natsUrl ? { natsUrl } : {}) });
   const db = await openDatabase({ databaseUrl, dataDir: dataDir(), applicationName: "ssomigrate-router" });
-  const { app, admin, routes, follower } = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs, accessLog: accessLogFrom() });
-  const server = await serve({ port: portFrom("ROUTER_PORT", 8080), fetch: app.fetch });
+  const { app, admin, routes, follower } = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs, accessLog: accessLogFrom(), timeouts: routerTimeoutsFrom() });
+  const server = await serve({ port: portFrom("ROUTER_PORT", 8080), fetch: app.fetch, exactTarget: true });
   const adminServer = await serve({ port: portFrom("ROUTER_ADMIN_PORT", 9090), fetch: admin.fetch });
   console.log(
     `ssomigrate router on :${server.port} (admin :${adminServer.port}), ${routes.status().organizations} organizations at position ${routes.position}; ` +

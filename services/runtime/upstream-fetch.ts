@@ -1,5 +1,6 @@
 import { runtimeName } from "./serve.ts";
 import type { Fetch } from "../router/forward.ts";
+import { exactTargetFetch, keepsTarget } from "./exact-target-fetch.ts";
 
 /**
  * The client the router uses to reach providers. Bun's and Deno's `fetch` are fast and send the
@@ -8,7 +9,8 @@ import type { Fetch } from "../router/forward.ts";
  * uses that and wraps the answer in a Web `Response` (bench/upstream-client measures both).
  */
 export async function upstreamFetch(): Promise<Fetch> {
-  if (runtimeName() !== "node") return (input, init) => fetch(input, init);
+  // A target fetch would rewrite (dot segments, `%2e`) goes out through node:http as received.
+  if (runtimeName() !== "node") return (input, init) => (keepsTarget(input) ? fetch(input, init) : exactTargetFetch(input, init));
   return nodeUndiciFetch();
 }
 
