@@ -2,7 +2,7 @@ import type { ProviderConfig } from "../../shared/config.ts";
 import { CodedError } from "../../shared/errors.ts";
 import type { Log } from "../http/log.ts";
 import { withoutPin } from "./pin-cookie.ts";
-import { guardBodyIdle } from "./upstream-body.ts";
+import { boundedBody } from "./upstream-body.ts";
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -75,10 +75,12 @@ export function createForwarder(options: { publicUrl: string; fetch: Fetch; upst
     } finally {
       clearTimeout(timer);
     }
-    const body = guardBodyIdle(upstream.body, {
+    const body = await boundedBody(upstream, {
       idleMs,
+      provider: provider.id,
       abort: () => controller.abort(),
       onStall: () => options.log?.({ level: "warn", msg: "upstream body stalled", requestId: request.requestId, provider: provider.id, idleMs }),
+      clientGone: () => request.signal?.aborted === true,
     });
     return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: downstreamHeaders(upstream.headers, providerUrl, publicUrl) });
   };

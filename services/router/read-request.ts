@@ -29,7 +29,7 @@ export async function readRequest(request: Request, limits: ReadLimits): Promise
   const queryAt = target.indexOf("?");
   const path = queryAt === -1 ? target : target.slice(0, queryAt);
   const query = new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1));
-  const body = request.body ? await withinDeadline(readBounded(request, limits.maxBodyBytes), limits.bodyTimeoutMs) : null;
+  const body = request.body ? await withinDeadline(readBounded(request, limits.maxBodyBytes).catch(bodyCutShort), limits.bodyTimeoutMs) : null;
   const type = request.headers.get("content-type") ?? "";
   const form = body && type.toLowerCase().startsWith(FORM) ? formFields(new TextDecoder().decode(body)) : null;
   return { method: request.method, path, query, form, basicClientId: basicClientId(request.headers.get("authorization")), target, body };
@@ -45,6 +45,16 @@ function receivedTarget(target: string, host: string | null): string {
   }
   const rest = target.slice(match[0].length);
   return rest.startsWith("/") ? rest : `/${rest}`;
+}
+
+/**
+ * A body stream that fails is one whose client went away mid-body (or broke its framing): the
+ * client's doing, logged as 499, never the router's 500. Some runtimes fail the read before
+ * they abort the request's signal.
+ */
+function bodyCutShort(error: unknown): never {
+  if (error instanceof CodedError) throw error;
+  throw new CodedError("client_closed", "the request body ended before its declared end (the client closed the connection)");
 }
 
 /** The body read must finish in time; the slow client is answered 408 and its connection closed. */

@@ -16,11 +16,12 @@ export type Received = {
   header(name: string): string | null;
 };
 
-export type Behaviour = "echo" | "silent" | "stall";
+export type Behaviour = "echo" | "silent" | "stall" | "drip";
 
 /**
  * A provider as a real HTTP server that records every request. `echo` answers with what it
- * received; `silent` never answers; `stall` sends headers and a first chunk, then nothing.
+ * received; `silent` never answers; `stall` sends headers and a first chunk, then nothing;
+ * `drip` sends a chunk every 50 ms until its connection closes.
  */
 export async function recordingUpstream() {
   const received: Received[] = [];
@@ -39,6 +40,12 @@ export async function recordingUpstream() {
     incoming.on("end", () => {
       entry.body = new Uint8Array(Buffer.concat(chunks));
       if (mode === "silent") return;
+      if (mode === "drip") {
+        outgoing.writeHead(200, { "content-type": "text/plain" });
+        const drip = setInterval(() => outgoing.write("drip\n"), 50);
+        outgoing.on("close", () => clearInterval(drip));
+        return;
+      }
       if (mode === "stall") {
         outgoing.writeHead(200, { "content-type": "text/plain" });
         outgoing.write("first part of a body that never ends\n");

@@ -77,6 +77,50 @@ for (const runtime of ["bun", "node", "deno"] as Runtime[]) {
       expect(metrics).not.toMatch(/status="5\d\d"/);
     }, 20_000);
 
+    test("a client that leaves mid-body aborts the provider's answer", async () => {
+      upstream.behave("drip");
+      const socket = connect(router.port, "127.0.0.1");
+      socket.on("error", () => {});
+      let received = "";
+      socket.on("data", (chunk: Buffer) => (received += chunk.toString("latin1")));
+      socket.write("GET /dripping HTTP/1.1\r\nHost: auth.example.test\r\n\r\n");
+      await eventually(async () => received, (text) => text.includes("drip"), 5000);
+      socket.destroy();
+      expect(await within(upstream.received[0]!.closed, 3000)).toBe(true);
+    }, 15_000);
+
+    test("a client that leaves while sending its body is logged as 499, not as the router's failure", async () => {
+      const socket = connect(router.port, "127.0.0.1");
+      socket.on("error", () => {});
+      let received = "";
+      socket.on("data", (chunk: Buffer) => (received += chunk.toString("latin1")));
+      // Expect: 100-continue gives a point in time when the router has the request and waits for its body.
+      socket.write("POST /leaves-mid-body HTTP/1.1\r\nHost: auth.example.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
+      await eventually(async () => received, (text) => text.startsWith("HTTP/1.1 100"), 5000);
+      await new Promise<void>((resolve) => socket.write("abc", () => resolve()));
+      socket.destroy();
+      const line = await eventually(async () => router.logs().find((l) => l.msg === "route" && l.path === "/leaves-mid-body"), (l) => l !== undefined, 5000);
+      expect(line).toMatchObject({ status: 499 });
+      expect(upstream.received).toHaveLength(0);
+      expect(await router.metrics()).not.toMatch(/status="5\d\d"/);
+    }, 15_000);
+
+    test("a chunked request body that trickles in is cut after the read timeout with 408", async () => {
+      async function* trickle() {
+        for (let i = 0; i < 100; i++) {
+          yield new TextEncoder().encode("1\r\na\r\n");
+          await new Promise((resolve) => setTimeout(resolve, 200)); // one byte per chunk, then a pause
+        }
+        yield new TextEncoder().encode("0\r\n\r\n");
+      }
+      const response = await rawRequest(router.port, "POST /oauth/token HTTP/1.1\r\nHost: auth.example.test\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n", {
+        body: trickle(),
+        timeoutMs: 8000,
+      });
+      expect(response.status).toBe(408);
+      expect(upstream.received).toHaveLength(0);
+    }, 15_000);
+
     test("a request body that trickles in is cut after the read timeout with 408 and never forwarded", async () => {
       async function* trickle() {
         for (let i = 0; i < 100; i++) {
