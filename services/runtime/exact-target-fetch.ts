@@ -9,18 +9,29 @@ import type { Fetch } from "../router/forward.ts";
  * so a target the parser would change is sent with node:http, which writes the path as given
  * (Bun and Deno implement it; Node's router uses undici, which does the same).
  */
-export function keepsTarget(url: string): boolean {
+/** The path and query of an upstream URL exactly as written (origin + received target). */
+function targetOf(url: string): string {
   const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-  const target = pathStart === -1 ? "/" : url.slice(pathStart);
+  return pathStart === -1 ? "/" : url.slice(pathStart);
+}
+
+export function keepsTarget(url: string): boolean {
+  const target = targetOf(url);
   // Bun's fetch also folds a leading "//" into "/".
   if (target.startsWith("//")) return false;
+  // Only these characters can be rewritten (resolved, re-encoded or cut): the usual target has
+  // none of them and skips the parse.
+  const queryAt = target.indexOf("?");
+  const path = queryAt === -1 ? target : target.slice(0, queryAt);
+  const query = queryAt === -1 ? "" : target.slice(queryAt);
+  if (!/[.%\\\x00-\x20"#<>`{}\x7f-\uffff]/.test(path) && !/[\x00-\x20"#'<>\x7f-\uffff]/.test(query)) return true;
   const parsed = new URL(url);
   return parsed.pathname + parsed.search === target;
 }
 
 export const exactTargetFetch: Fetch = (input, init) => {
   const url = new URL(input);
-  const path = input.slice(url.origin.length) || "/";
+  const path = targetOf(input);
   const headers: Record<string, string> = {};
   new Headers(init.headers).forEach((value, name) => {
     headers[name] = value;

@@ -41,6 +41,30 @@ for (const runtime of ["bun", "node", "deno"] as Runtime[]) {
       expect(upstream.received).toHaveLength(0);
     });
 
+    for (const requestLine of [
+      "GET https://evil.example/authorize HTTP/1.1",
+      "GET http://auth.example.test@evil.example/authorize HTTP/1.1",
+      "GET http://auth.example.test:8443/authorize HTTP/1.1",
+      "GET evil.example/authorize HTTP/1.1",
+      "CONNECT evil.example:443 HTTP/1.1",
+    ]) {
+      test(`"${requestLine}" is refused and reaches no provider`, async () => {
+        // The runtime may refuse it before the router sees it (a 4xx, or node:http closing on a CONNECT it has no handler for).
+        const outcome = await rawRequest(router.port, `${requestLine}\r\n${HOST}\r\n`).then(
+          (response) => (response.status >= 400 && response.status < 500 ? "refused" : `answered ${response.status}`),
+          (error: Error) => (error.message.startsWith("connection closed before a complete response") ? "refused" : error.message),
+        );
+        expect(outcome).toBe("refused");
+        expect(upstream.received).toHaveLength(0);
+      });
+    }
+
+    test("an absolute-form target naming this host reaches the provider as its path", async () => {
+      const response = await rawRequest(router.port, `GET http://auth.example.test/a/%2e%2e/b?x=1 HTTP/1.1\r\n${HOST}\r\n`);
+      expect(response.status).toBe(200);
+      expect(upstream.received.map((r) => r.target)).toEqual(["/a/%2e%2e/b?x=1"]);
+    });
+
     for (const target of ["/a/%2e%2e/b?q=%2e", "/a/%2E%2e/%2e/b", "/a/../b", "/a/./b", "//double//slash"]) {
       test(`the request target ${target} reaches the provider byte for byte`, async () => {
         const response = await rawRequest(router.port, `GET ${target} HTTP/1.1\r\n${HOST}\r\n`);
