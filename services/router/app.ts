@@ -44,7 +44,13 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
   const byId = new Map(config.providers.map((p) => [p.id, p]));
   const defaultProvider = config.defaultProvider ?? config.providers.find((p) => p.role === "legacy")!.id;
   const app = new Hono<RouterEnv>();
-  app.onError(errorHandler(deps.log));
+  const handleError = errorHandler(deps.log);
+  app.onError(function routerError(error, c) {
+    const response = handleError(error, c);
+    // A client too slow to send its body is not kept on its connection (Deno would keep reading it).
+    if (error instanceof CodedError && error.code === "request_timeout") response.headers.set("connection", "close");
+    return response;
+  });
 
   app.all("*", async function route(c) {
     const started = performance.now();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { connect } from "node:net";
 import { eventually } from "../support/eventually.ts";
 import type { Runtime } from "../support/processes.ts";
-import { rawRequest } from "../router/raw-http.ts";
+import { rawExchange, rawRequest } from "../router/raw-http.ts";
 import { recordingUpstream, routerProcess, type RecordingUpstream, type RouterProcess } from "./edge-harness.ts";
 
 /**
@@ -129,12 +129,18 @@ for (const runtime of ["bun", "node", "deno"] as Runtime[]) {
         }
       }
       const started = performance.now();
-      const response = await rawRequest(router.port, "POST /login/callback HTTP/1.1\r\nHost: auth.example.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n", {
+      // Reads until the router closes the connection (a second answer never comes). Deno's server
+      // keeps the connection until the body ends despite "Connection: close" (README, Limits): there,
+      // only the 408 is awaited.
+      const closes = runtime !== "deno";
+      const { responses, closed } = await rawExchange(router.port, "POST /login/callback HTTP/1.1\r\nHost: auth.example.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n", closes ? 2 : 1, {
         body: trickle(),
         timeoutMs: 8000,
       });
-      expect(response.status).toBe(408);
-      expect(JSON.parse(response.text)).toMatchObject({ code: "request_timeout" });
+      expect(responses.map((r) => r.status)).toEqual([408]);
+      expect(JSON.parse(responses[0]!.text)).toMatchObject({ code: "request_timeout" });
+      // The slow client is not kept on its connection.
+      expect(closed).toBe(closes);
       // Cut by the 500 ms read timeout, long before the 20 s the body would take.
       expect(performance.now() - started).toBeLessThan(5000);
       expect(upstream.received).toHaveLength(0);
