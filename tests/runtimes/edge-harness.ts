@@ -16,12 +16,13 @@ export type Received = {
   header(name: string): string | null;
 };
 
-export type Behaviour = "echo" | "silent" | "stall" | "drip";
+export type Behaviour = "echo" | "silent" | "stall" | "stall-declared" | "drip";
 
 /**
  * A provider as a real HTTP server that records every request. `echo` answers with what it
  * received; `silent` never answers; `stall` sends headers and a first chunk, then nothing;
- * `drip` sends a chunk every 50 ms until its connection closes.
+ * `stall-declared` does the same with a declared Content-Length of 1000; `drip` sends a chunk
+ * every 50 ms until its connection closes.
  */
 export async function recordingUpstream() {
   const received: Received[] = [];
@@ -46,8 +47,8 @@ export async function recordingUpstream() {
         outgoing.on("close", () => clearInterval(drip));
         return;
       }
-      if (mode === "stall") {
-        outgoing.writeHead(200, { "content-type": "text/plain" });
+      if (mode === "stall" || mode === "stall-declared") {
+        outgoing.writeHead(200, { "content-type": "text/plain", ...(mode === "stall-declared" ? { "content-length": "1000" } : {}) });
         outgoing.write("first part of a body that never ends\n");
         return;
       }

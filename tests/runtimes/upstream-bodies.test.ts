@@ -57,6 +57,17 @@ for (const runtime of ["bun", "node", "deno"] as Runtime[]) {
       expect(logged).toMatchObject({ level: "warn", provider: "legacy", idleMs: 300 });
     }, 15_000);
 
+    test("a small declared provider body that stalls is answered 504 before anything reaches the client", async () => {
+      upstream.behave("stall-declared");
+      const stallsBefore = router.logs().filter((l) => l.msg === "upstream body stalled").length;
+      const response = await fetch(`http://127.0.0.1:${router.port}/stalls-declared`, { signal: AbortSignal.timeout(8000) });
+      expect(response.status).toBe(504);
+      expect(((await response.json()) as { code: string }).code).toBe("upstream_timeout");
+      expect(await within(upstream.received[0]!.closed, 3000)).toBe(true);
+      const logged = await eventually(async () => router.logs().filter((l) => l.msg === "upstream body stalled"), (l) => l.length === stallsBefore + 1, 3000);
+      expect(logged.at(-1)).toMatchObject({ level: "warn", provider: "legacy", idleMs: 300 });
+    }, 15_000);
+
     test("clients that vanish abort their upstream requests, are logged as 499 at info level and never counted as 5xx", async () => {
       upstream.behave("silent");
       const clients = 5;
