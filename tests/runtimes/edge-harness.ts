@@ -16,13 +16,13 @@ export type Received = {
   header(name: string): string | null;
 };
 
-export type Behaviour = "echo" | "silent" | "stall" | "stall-declared" | "drip";
+export type Behaviour = "echo" | "silent" | "stall" | "stall-declared" | "drip" | "chunks";
 
 /**
  * A provider as a real HTTP server that records every request. `echo` answers with what it
  * received; `silent` never answers; `stall` sends headers and a first chunk, then nothing;
  * `stall-declared` does the same with a declared Content-Length of 1000; `drip` sends a chunk
- * every 50 ms until its connection closes.
+ * every 50 ms until its connection closes; `chunks` sends five chunks 20 ms apart, then ends.
  */
 export async function recordingUpstream() {
   const received: Received[] = [];
@@ -41,6 +41,15 @@ export async function recordingUpstream() {
     incoming.on("end", () => {
       entry.body = new Uint8Array(Buffer.concat(chunks));
       if (mode === "silent") return;
+      if (mode === "chunks") {
+        outgoing.writeHead(200, { "content-type": "text/plain" });
+        let sent = 0;
+        const next = setInterval(() => {
+          outgoing.write(`chunk ${++sent}\n`);
+          if (sent === 5) (clearInterval(next), outgoing.end());
+        }, 20);
+        return;
+      }
       if (mode === "drip") {
         outgoing.writeHead(200, { "content-type": "text/plain" });
         const drip = setInterval(() => outgoing.write("drip\n"), 50);
