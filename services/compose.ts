@@ -77,6 +77,7 @@ export async function composeRouter(options: {
   timeoutMs?: number;
   horizonMaxAgeMs?: number;
   credentials?: CredentialRecord;
+  timeouts?: { bodyTimeoutMs: number; upstreamIdleMs: number };
 }) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
   const routes = new RouteTable(routeSource(options.db));
@@ -96,7 +97,7 @@ export async function composeRouter(options: {
   const app = createRouterApp({
     config: options.config,
     routes,
-    forward: createForwarder({ publicUrl: options.config.publicUrl, fetch, rules: providerRules({ providers: options.config.providers, values: providerHeaderValues(options.config), trustedProxies: options.config.trustedProxies }) }),
+    forward: createForwarder({ publicUrl: options.config.publicUrl, fetch, log: options.log, ...(options.timeouts ? { upstreamIdleMs: options.timeouts.upstreamIdleMs } : {}), rules: providerRules({ providers: options.config.providers, values: providerHeaderValues(options.config), trustedProxies: options.config.trustedProxies }) }),
     pins: pinCookies(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     forceRoutes: forceRoutes(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     jwks: mergedJwks(options.config.providers, fetch),
@@ -105,6 +106,7 @@ export async function composeRouter(options: {
     accessLog: options.accessLog ?? true,
     ...(options.credentials ? { credentials: options.credentials } : {}),
     onCredentialRouting: (routing) => (credentialRouting = routing),
+    ...(options.timeouts ? { bodyTimeoutMs: options.timeouts.bodyTimeoutMs } : {}),
   });
   const credentials = () => credentialRouting!.stats();
   return { app, admin: createAdminApp({ routes, metrics, follower, credentials }), routes, follower };

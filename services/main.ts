@@ -19,7 +19,7 @@ await startOrExit(async () => {
   const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate", timeoutMs: settings.databaseTimeoutMs, ...(databaseUrl ? { databaseUrl } : {}) });
   const pinSecret = settings.routerPinSecret ?? (await devSecret(dir, "pin.secret"));
   const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate", log, pingIntervalMs: settings.natsPingIntervalMs, ...(natsUrl ? { natsUrl } : {}) });
-  const router = await composeRouter({ config, db, pinSecret, log, bus, pollMs: settings.routePollMs, accessLog: settings.routerAccessLog, timeoutMs: clientTimeoutMs(settings.databaseTimeoutMs), horizonMaxAgeMs: settings.horizonMaxAgeMs });
+  const router = await composeRouter({ config, db, pinSecret, log, bus, pollMs: settings.routePollMs, accessLog: settings.routerAccessLog, timeouts: settings.routerTimeouts, timeoutMs: clientTimeoutMs(settings.databaseTimeoutMs), horizonMaxAgeMs: settings.horizonMaxAgeMs });
   const commands = await composeCommands({ config, db, dataDir: dir, log, bus, idempotencyKeyTtlHours: settings.idempotencyKeyTtlHours, auth: settings.auth, horizonMaxAgeMs: settings.horizonMaxAgeMs });
   const servers: Server[] = [];
   const demo = settings.configPath === undefined;
@@ -29,7 +29,7 @@ await startOrExit(async () => {
   }
   await router.routes.refresh();
   const api = await serve({ port: settings.api.port, hostname: settings.api.host, fetch: commands.app.fetch });
-  const proxy = await serve({ port: settings.router.port, hostname: settings.router.host, fetch: router.app.fetch });
+  const proxy = await serve({ port: settings.router.port, hostname: settings.router.host, fetch: router.app.fetch, exactTarget: true });
   const admin = await serve({ port: settings.routerAdmin.port, hostname: settings.routerAdmin.host, fetch: router.admin.fetch });
   servers.push(api, proxy, admin);
 

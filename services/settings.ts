@@ -39,6 +39,8 @@ export type Settings = {
   horizonMaxAgeMs: number;
   /** NATS_PING_INTERVAL_MS: two unanswered pings mark the bus disconnected. */
   natsPingIntervalMs: number;
+  /** The router's bounds on the two ends it does not control: a request body's arrival, a provider body's silences. */
+  routerTimeouts: { bodyTimeoutMs: number; upstreamIdleMs: number };
   auth: AuthSettings;
   /** Values no log line may carry (URL passwords, signing secrets): every logger masks them. */
   secrets: string[];
@@ -87,6 +89,8 @@ const ENVIRONMENT = z.object({
   DATABASE_TIMEOUT_MS: positive(10_000),
   HORIZON_MAX_AGE_MS: positive(30_000),
   NATS_PING_INTERVAL_MS: positive(5_000),
+  ROUTER_BODY_TIMEOUT_MS: positive(10_000),
+  ROUTER_UPSTREAM_IDLE_MS: positive(10_000),
   AUTH_JWKS_URL: url(["https:", "http:"], "https://idp.example.com/.well-known/jwks.json"),
   AUTH_PUBLIC_KEY: optional,
   AUTH_PUBLIC_KEY_ALG: optional.refine((v) => v === undefined || (PUBLIC_KEY_ALGORITHMS as readonly string[]).includes(v), `must be one of ${PUBLIC_KEY_ALGORITHMS.join(", ")}`),
@@ -147,6 +151,7 @@ export function loadSettings(environment: Record<string, string | undefined>, se
     databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
     horizonMaxAgeMs: e.HORIZON_MAX_AGE_MS,
     natsPingIntervalMs: e.NATS_PING_INTERVAL_MS,
+    routerTimeouts: { bodyTimeoutMs: e.ROUTER_BODY_TIMEOUT_MS, upstreamIdleMs: e.ROUTER_UPSTREAM_IDLE_MS },
     auth,
     secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: [e.AUTH_SECRET, e.ROUTER_PIN_SECRET] }),
   };

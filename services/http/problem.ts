@@ -41,6 +41,9 @@ const STATUS = {
   upstream_timeout: 504,
   invalid_config: 500,
   bus_unavailable: 503,
+  request_timeout: 408,
+  // nginx's "client closed request": never sent to anyone, only logged and counted.
+  client_closed: 499,
 } as const satisfies Record<ErrorCode, number>;
 
 export const statusOf = (code: ErrorCode): number => STATUS[code];

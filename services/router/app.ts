@@ -28,6 +28,8 @@ export type RouterDeps = {
   /** One structured line per request (default). Off when the load balancer keeps access logs. */
   accessLog?: boolean;
   maxBodyBytes?: number;
+  /** ROUTER_BODY_TIMEOUT_MS: the whole request body must arrive within this (408 otherwise). */
+  bodyTimeoutMs?: number;
   maxSamlBytes?: number;
   /** Which provider issued each code and token (shared by every router); in-process when absent. */
   credentials?: CredentialRecord;
@@ -35,10 +37,11 @@ export type RouterDeps = {
   onCredentialRouting?: (routing: CredentialRouting) => void;
 };
 
-/** Bindings come from services/runtime/serve.ts: the peer address, for X-Forwarded-For. */
-export type RouterEnv = { Bindings: { clientIp?: string | null }; Variables: { requestId: string } };
+/** Bindings come from services/runtime/serve.ts: the peer address, for X-Forwarded-For, and the target as received. */
+export type RouterEnv = { Bindings: { clientIp?: string | null; target?: string | null }; Variables: { requestId: string } };
 
 const MAX_BODY = 1024 * 1024;
+const BODY_TIMEOUT_MS = 10_000;
 
 /** The data plane: every path on the auth domain is a provider's, so there is one catch-all route. */
 export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
@@ -47,7 +50,13 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
   const byId = new Map(config.providers.map((p) => [p.id, p]));
   const defaultProvider = config.defaultProvider ?? config.providers.find((p) => p.role === "legacy")!.id;
   const app = new Hono<RouterEnv>();
-  app.onError(errorHandler(deps.log));
+  const handleError = errorHandler(deps.log);
+  app.onError(function routerError(error, c) {
+    const response = handleError(error, c);
+    // A client too slow to send its body is not kept on its connection (Deno would keep reading it).
+    if (error instanceof CodedError && error.code === "request_timeout") response.headers.set("connection", "close");
+    return response;
+  });
   const credentials = credentialRouting({
     config,
     record: deps.credentials ?? inProcessCredentialRecord({ ttlMs: ttlsOf(config) }),
@@ -66,7 +75,7 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
     let servedBy: string | null = null;
     let credentialRoute: CredentialRoute | null = null;
     try {
-      const req = await readRequest(c.req.raw, deps.maxBodyBytes ?? MAX_BODY);
+      const req = await readRequest(c.req.raw, { maxBodyBytes: deps.maxBodyBytes ?? MAX_BODY, bodyTimeoutMs: deps.bodyTimeoutMs ?? BODY_TIMEOUT_MS, receivedTarget: c.env?.target ?? null });
       const classification = classifyRequest(req, paths);
       kind = classification.kind;
       if (kind === "jwks") {
@@ -89,15 +98,16 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
       const provider = byId.get(decision.provider);
       // The log names a provider the configuration no longer has: never guess another one.
       if (!provider) throw new CodedError("provider_not_configured", `the route names provider ${decision.provider}, which is not in the configuration`);
-      const { response, answeredBy, route } = await send(kind, decision, provider, req, c.req.raw, c.env?.clientIp ?? null);
+      const { response, answeredBy, route } = await send(kind, decision, provider, req, c.req.raw, c.env?.clientIp ?? null, c.get("requestId"));
       servedBy = answeredBy;
       credentialRoute = route;
       if (startsFlow(kind, decision)) response.headers.append("set-cookie", await deps.pins.issue({ organizationId: decision.organizationId, provider: decision.provider }));
       status = response.status;
       return response;
     } catch (error) {
-      status = error instanceof CodedError ? statusOf(error.code) : 500;
-      throw error;
+      const failure = clientClosed(c.req.raw, error);
+      status = failure instanceof CodedError ? statusOf(failure.code) : 500;
+      throw failure;
     } finally {
       const provider = servedBy ?? decision?.provider ?? "none";
       deps.metrics.request({ provider, signal: decision?.signal ?? "none", status });
@@ -119,8 +129,8 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
   });
 
   /** Forwards, and says which provider answered (credential requests may end on another one). */
-  async function send(kind: RequestKind, decision: RouteDecision, provider: ProviderConfig, req: ReceivedRequest, raw: Request, clientIp: string | null) {
-    const outgoing = { method: req.method, target: req.target, headers: raw.headers, body: req.body, clientIp };
+  async function send(kind: RequestKind, decision: RouteDecision, provider: ProviderConfig, req: ReceivedRequest, raw: Request, clientIp: string | null, requestId: string) {
+    const outgoing = { method: req.method, target: req.target, headers: raw.headers, body: req.body, clientIp, signal: raw.signal, requestId };
     const started = performance.now();
     const { response, provider: answered, route } = await credentials.send(kind, decision, provider, req, outgoing);
     deps.metrics.upstreamLatency(answered.id, (performance.now() - started) / 1000);
@@ -133,6 +143,15 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
 export function ttlsOf(config: Config) {
   const c = config.credentials;
   return { code: c.codeTtlSeconds * 1000, access_token: c.accessTokenTtlSeconds * 1000, refresh_token: c.refreshTokenTtlSeconds * 1000 };
+}
+
+/**
+ * Whatever failed after the client went away (its body read cut short, the provider's request
+ * aborted) is the client's doing: logged and counted as 499, never as the router's 5xx.
+ */
+function clientClosed(request: Request, error: unknown): unknown {
+  if (!request.signal.aborted || (error instanceof CodedError && error.code === "client_closed")) return error;
+  return new CodedError("client_closed", "the client closed the connection before the answer");
 }
 
 /** Authorize requests and AuthnRequests start a flow: its callback must come back to the same provider. */

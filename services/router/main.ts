@@ -22,10 +22,10 @@ await startOrExit(async () => {
     ? natsCredentialRecord({ url: natsUrl, bucketPrefix: `${settings.natsPrefix}-credentials`, ttlMs: ttlsOf(config), onError: (error) => log({ level: "warn", msg: "credential record (NATS KV) error", error: String(error) }) })
     : undefined;
   const { app, admin, routes, follower } = await composeRouter({
-    config, db, pinSecret: settings.routerPinSecret!, log, bus, pollMs, accessLog: settings.routerAccessLog,
+    config, db, pinSecret: settings.routerPinSecret!, log, bus, pollMs, accessLog: settings.routerAccessLog, timeouts: settings.routerTimeouts,
     timeoutMs: clientTimeoutMs(settings.databaseTimeoutMs), horizonMaxAgeMs: settings.horizonMaxAgeMs, ...(credentials ? { credentials } : {}),
   });
-  const server = await serve({ port: settings.router.port, hostname: settings.router.host, fetch: app.fetch });
+  const server = await serve({ port: settings.router.port, hostname: settings.router.host, fetch: app.fetch, exactTarget: true });
   const adminServer = await serve({ port: settings.routerAdmin.port, hostname: settings.routerAdmin.host, fetch: admin.fetch });
   console.log(
     `ssomigrate router on :${server.port} (admin :${adminServer.port}), ${routes.status().organizations} organizations at position ${routes.position}; ` +
