@@ -82,7 +82,7 @@ export function errorHandler(log: (entry: Record<string, unknown>) => void) {
     }
     if (isConnectionError(error)) {
       log({ level: "error", msg: "store unavailable", requestId, error: String(error) });
-      return problem("store_unavailable", "the event store is unreachable; nothing was changed, retry shortly", { requestId });
+      return problem("store_unavailable", "the event store is unreachable; retry shortly (with the same Idempotency-Key: a command cut off mid-commit may have been recorded)", { requestId });
     }
     log({ level: "error", msg: "unhandled error", requestId, error: String(error), stack: error.stack });
     return problem("internal_error", "internal error; the request id identifies it in the logs", { requestId });
