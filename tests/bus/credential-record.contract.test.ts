@@ -4,7 +4,7 @@ import { CREDENTIAL_KINDS, credentialHash, type CredentialRecord, type Credentia
 import { inProcessCredentialRecord } from "../../services/bus/in-process-credential-record.ts";
 import { natsCredentialRecord } from "../../services/bus/nats-credential-record.ts";
 import { eventually } from "../support/eventually.ts";
-import { jetStreamServer } from "../support/jetstream-server.ts";
+import { natsServer } from "../support/processes.ts";
 import { TEST_NATS_URL, natsAvailable } from "../support/nats.ts";
 import { unique } from "../support/unique.ts";
 
@@ -140,7 +140,7 @@ test("nats: a changed lifetime is applied to an existing bucket", async () => {
 
 describe("nats: the server goes away", () => {
   test("says it is unavailable, still knows what it learned itself, and shares it, and what follows, once NATS is back", async () => {
-    const server = await jetStreamServer();
+    const server = await natsServer({ jetStream: true });
     cleanups.push(() => server.close());
     const prefix = unique("ssomig-test-outage");
     const a = await openNats(server.url, prefix);

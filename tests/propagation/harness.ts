@@ -3,7 +3,7 @@ import { randomSecret } from "../support/secrets.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { startService, tempDir, type Runtime, type ServiceProcess } from "../support/processes.ts";
 import { startUpstream, type Upstream } from "../support/router.ts";
-import { deleteCredentialBuckets } from "../support/jetstream-server.ts";
+import { deleteCredentialBuckets } from "../support/nats.ts";
 
 const AUTH_SECRET = randomSecret("auth");
 const PIN_SECRET = randomSecret("pin");

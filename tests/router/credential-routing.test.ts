@@ -5,7 +5,7 @@ import { inProcessCredentialRecord } from "../../services/bus/in-process-credent
 import { createAdminApp } from "../../services/router/admin-app.ts";
 import { SESSION_MARKER_COOKIE } from "../../services/router/credential-routing.ts";
 import { eventually } from "../support/eventually.ts";
-import { jetStreamServer } from "../support/jetstream-server.ts";
+import { natsServer } from "../support/processes.ts";
 import { unique } from "../support/unique.ts";
 import { natsCredentialRecord } from "../../services/bus/nats-credential-record.ts";
 import { routerHarness, type RouterHarness, form } from "../support/router.ts";
@@ -199,7 +199,7 @@ describe("credentials the router never saw issued", () => {
 
 describe("NATS goes away under two routers", () => {
   test("each router still routes what it learned itself; the other follows the policy, says so, and shares again once NATS is back", async () => {
-    const nats = await jetStreamServer();
+    const nats = await natsServer({ jetStream: true });
     const bucketPrefix = unique("ssomig-test-routers");
     const ttlMs = TTLS;
     const records = [0, 1].map((i) => natsCredentialRecord({ url: nats.url, bucketPrefix, ttlMs, name: `router-${i}`, timeoutMs: 500 }));
