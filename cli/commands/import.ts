@@ -6,7 +6,7 @@ import { applyStep, outcomeOfPlan, type Outcome } from "../import/apply.ts";
 import { looksLikeAuth0, readAuth0Connections } from "../import/auth0.ts";
 import { looksLikeCognito, readCognitoProviders } from "../import/cognito.ts";
 import { ImportFileError, type DesiredOrganization } from "../import/desired.ts";
-import { planImport } from "../import/plan.ts";
+import { planImport, type Step } from "../import/plan.ts";
 import { progressBar } from "../import/progress.ts";
 import { readCsv } from "../import/read-csv.ts";
 import { readOrganizationsJson } from "../import/read-json.ts";
@@ -31,9 +31,16 @@ export const importCommand: CommandModule = (program, ctx) =>
     .addOption(new Option("--format <format>", "how to read the files (auto: .csv is CSV; JSON is recognised by its shape)").choices(FORMATS).default("auto"))
     .option("--dry-run", "show what would change, send nothing")
     .action(async (files: string[], options: ImportOptions) => {
-      const { organizations, skipped } = await readFiles(ctx, files, options.format);
-      const existing = await listAll(ctx);
-      const steps = planImport(organizations, existing);
+      const { organizations, skipped, problems } = await readFiles(ctx, files, options.format);
+      const existing = problems.length > 0 ? [] : await listAll(ctx);
+      let steps: Step[] = [];
+      try {
+        steps = planImport(organizations, existing);
+      } catch (error) {
+        if (!(error instanceof ImportFileError)) throw error;
+        problems.push(...error.problems);
+      }
+      if (problems.length > 0) throw invalidFile(ctx, problems);
       const outcomes: Outcome[] = [];
       const bar = ctx.io.isTTY && !options.json && !options.dryRun ? progressBar(ctx.io.write, steps.length) : null;
       for (const step of steps) {
@@ -63,17 +70,17 @@ async function readFiles(ctx: CliContext, files: string[], format: Format) {
       const read = await readOne(ctx, file, text, format);
       organizations.push(...read.organizations);
       skipped.push(...read.skipped);
+      problems.push(...read.problems);
     } catch (error) {
       if (!(error instanceof ImportFileError)) throw error;
       problems.push(...error.problems);
     }
   }
-  if (problems.length > 0) throw invalidFile(ctx, problems);
-  return { organizations, skipped };
+  return { organizations, skipped, problems };
 }
 
-async function readOne(ctx: CliContext, file: string, text: string, format: Format): Promise<{ organizations: DesiredOrganization[]; skipped: string[] }> {
-  if (format === "csv" || (format === "auto" && /\.csv$/i.test(file))) return { organizations: readCsv(text, file), skipped: [] };
+async function readOne(ctx: CliContext, file: string, text: string, format: Format): Promise<{ organizations: DesiredOrganization[]; skipped: string[]; problems: string[] }> {
+  if (format === "csv" || (format === "auto" && /\.csv$/i.test(file))) return { ...readCsv(text, file), skipped: [] };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -83,13 +90,13 @@ async function readOne(ctx: CliContext, file: string, text: string, format: Form
   const kind = format !== "auto" ? format : looksLikeAuth0(parsed) ? "auth0" : looksLikeCognito(parsed) ? "cognito" : "json";
   if (kind === "auth0") {
     if (!Array.isArray(parsed)) throw new ImportFileError([`${file}: an Auth0 export is the array GET /api/v2/connections returns`]);
-    return readAuth0Connections(parsed, file, ctx.io.fetch);
+    return { ...(await readAuth0Connections(parsed, file, ctx.io.fetch)), problems: [] };
   }
   if (kind === "cognito") {
     if (!looksLikeCognito(parsed)) throw new ImportFileError([`${file}: Cognito's describe-identity-provider output is {"IdentityProvider": {...}} (or an array of them)`]);
-    return readCognitoProviders(parsed, file, ctx.io.fetch);
+    return { ...(await readCognitoProviders(parsed, file, ctx.io.fetch)), problems: [] };
   }
-  return { organizations: readOrganizationsJson(parsed, file), skipped: [] };
+  return { organizations: readOrganizationsJson(parsed, file), skipped: [], problems: [] };
 }
 
 /** The file's problems, each on its own line, then the one-line failure (exit 65). */

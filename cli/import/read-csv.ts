@@ -6,9 +6,9 @@ const COLUMNS = ["id", "name", "kind", "value"] as const;
 /**
  * `id,name,kind,value` with a header row: one identifier per row, several rows per organization
  * (the name may be given on its first row only). A row with neither kind nor value registers the
- * organization without an identifier.
+ * organization without an identifier. A file that is not CSV throws; row problems are returned.
  */
-export function readCsv(text: string, file: string): DesiredOrganization[] {
+export function readCsv(text: string, file: string): { organizations: DesiredOrganization[]; problems: string[] } {
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
     records = parse(text, { columns: (header: string[]) => checkHeader(header.map((h) => h.trim().toLowerCase()), file), bom: true, trim: true, skip_empty_lines: true, info: true }) as never;
@@ -39,8 +39,8 @@ export function readCsv(text: string, file: string): DesiredOrganization[] {
     org.source = `${file} line${org.lines.length > 1 ? "s" : ""} ${org.lines.join(", ")}`;
     if (!org.name) problems.push(`${org.source}: ${org.id} has no name on any row`);
   }
-  if (problems.length > 0) throw new ImportFileError(problems);
-  return [...byId.values()].map(({ lines: _, ...org }) => org);
+  // Rows are checked further (ids, identifiers) with everything else; all problems are reported together.
+  return { organizations: [...byId.values()].map(({ lines: _, ...org }) => org), problems };
 }
 
 function checkHeader(header: string[], file: string): string[] {
