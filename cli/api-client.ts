@@ -116,8 +116,11 @@ async function readToken(settings: CliSettings): Promise<string> {
 }
 
 function reasonOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } })?.cause?.code ?? (error as { code?: string })?.code;
+  type Coded = { code?: string; cause?: Coded; errors?: Coded[] };
+  const e = error as Coded;
+  const cause = e?.cause?.code ?? e?.cause?.errors?.[0]?.code ?? e?.code;
   if (typeof cause === "string") return cause;
+  if (e?.cause instanceof Error) return oneLine(e.cause.message); // undici: "bad port", ...
   return oneLine(error instanceof Error ? error.message : String(error));
 }
 

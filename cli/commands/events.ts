@@ -43,7 +43,8 @@ export const events: CommandModule = (program, ctx) => {
         for (const line of headerPrinted ? rendered.slice(1) : rendered) ctx.io.out(line);
         headerPrinted = true;
       };
-      const interrupted = ctx.io.interrupted().then(() => true);
+      // Only a follower waits for Ctrl-C: any other listing keeps the default (Ctrl-C ends it at once).
+      const interrupted = options.follow ? ctx.io.interrupted().then(() => true) : null;
       let count = 0;
       for (;;) {
         const query = new URLSearchParams(filters);
@@ -56,7 +57,7 @@ export const events: CommandModule = (program, ctx) => {
         if (count >= limit) break;
         if (page.hasMore) continue;
         if (!options.follow) break;
-        const stop = await Promise.race([interrupted, new Promise<false>((resolve) => setTimeout(() => resolve(false), interval))]);
+        const stop = await Promise.race([interrupted!, new Promise<false>((resolve) => setTimeout(() => resolve(false), interval))]);
         if (stop) break;
       }
       if (options.follow || lines) return;

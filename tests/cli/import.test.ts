@@ -75,6 +75,20 @@ describe("ssomig import FILE.csv", () => {
   }, 60_000);
 });
 
+describe("the progress bar", () => {
+  test("is drawn on a terminal (a pseudo-terminal from util-linux's script), then cleared before the summary", async () => {
+    const file = scratch.write("tty.csv", ["id,name,kind,value", "ttyone,TTY One,domain,ttyone.example", "ttytwo,TTY Two,domain,ttytwo.example"].join("\n"));
+    const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+    const command = [process.execPath, join(import.meta.dir, "../../cli/ssomig.ts"), "import", file].map(quote).join(" ");
+    const child = Bun.spawn(["script", "-qec", command, "/dev/null"], { env: { PATH: process.env.PATH ?? "", ...api.env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const [output, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+    expect(code).toBe(0);
+    expect(output).toContain(`\r\x1b[2K[${".".repeat(30)}] 0/2 ttyone`);
+    expect(output).toContain(`[${"#".repeat(15)}${".".repeat(15)}] 1/2 ttytwo`);
+    expect(output).toContain("2 organization(s): 2 registered");
+  }, 60_000);
+});
+
 describe("ssomig import FILE.json and the legacy providers' exports", () => {
   test("JSON in the shape `orgs list --json` prints", async () => {
     const answer = await run(["import", fixture("organizations.json")]);

@@ -152,6 +152,20 @@ describe("errors are one line with the problem code, and documented exit codes",
   }, 60_000);
 });
 
+describe("the same CLI under Node and Deno", () => {
+  test("lists, migrates and refuses the same way", async () => {
+    await run(["orgs", "register", "soylent", "--name", "Soylent", "--identifier", "domain=soylent.example"]);
+    for (const runtime of ["node", "deno"] as const) {
+      const listed = await ssomig(["orgs", "list", "--json"], api.env, undefined, runtime);
+      expect({ runtime, code: listed.code, stderr: listed.stderr }).toEqual({ runtime, code: 0, stderr: "" });
+      expect(parse(listed.stdout).organizations.map((o: any) => o.id)).toContain("soylent");
+      const refused = await ssomig(["orgs", "rollback", "soylent", "--reason", "never migrated"], api.env, undefined, runtime);
+      expect({ runtime, ...refused }).toEqual({ runtime, code: 1, stdout: "", stderr: expect.stringMatching(/^ssomig: 409 nothing_to_roll_back: [^\n]+$/) });
+      expect((await ssomig(["orgs", "migrate", "--help"], {}, undefined, runtime)).stdout).toStartWith("Usage: ssomig orgs migrate ");
+    }
+  }, 120_000);
+});
+
 describe("--help and --version", () => {
   const COMMANDS = [
     [], ["orgs"], ["orgs", "list"], ["orgs", "show"], ["orgs", "register"], ["orgs", "migrate"], ["orgs", "rollback"], ["orgs", "events"],

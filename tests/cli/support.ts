@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startService, tempDir, type ServiceProcess } from "../support/processes.ts";
+import { runtimeCommand, startService, tempDir, type Runtime, type ServiceProcess } from "../support/processes.ts";
 import { startUpstream, type Upstream } from "../support/router.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -53,11 +53,11 @@ export async function embeddedApi() {
   }
 }
 
-/** The real `ssomig` binary in its own process, with only the environment given. */
-export async function ssomig(args: string[], env: Record<string, string>, stdin?: string): Promise<Answer> {
-  const child = Bun.spawn([process.execPath, join(ROOT, "cli/ssomig.ts"), ...args], {
+/** The real `ssomig` binary in its own process (Bun unless told), with only the environment given. */
+export async function ssomig(args: string[], env: Record<string, string>, stdin?: string, runtime: Runtime = "bun"): Promise<Answer> {
+  const child = Bun.spawn([...runtimeCommand(runtime, "cli/ssomig.ts"), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", DENO_NO_UPDATE_CHECK: "1", ...env },
     stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
     stdout: "pipe",
     stderr: "pipe",
