@@ -11,6 +11,8 @@ export type CliSettings = {
   tokenFile: string;
   /** DATA_DIR: where `token` and `route-token` find the embedded default's secrets. */
   dataDir: string;
+  /** ROUTER_PIN_SECRET: what `route-token` signs with (else DATA_DIR/pin.secret); its length is checked there. */
+  pinSecret?: string;
 };
 
 export const DEFAULT_API_URL = "http://127.0.0.1:8081";
@@ -20,6 +22,7 @@ const ENVIRONMENT = z.object({
   SSOMIG_API_URL: optional.refine((v) => v === undefined || (URL.canParse(v) && ["http:", "https:"].includes(new URL(v).protocol)), "must be an http(s) URL such as http://127.0.0.1:8081"),
   SSOMIG_TOKEN: optional.refine((v) => v === undefined || /^[\x21-\x7e]+$/.test(v), "must be one token (printable characters, no spaces)"),
   DATA_DIR: optional,
+  ROUTER_PIN_SECRET: optional,
 });
 
 /** Fails with a ConfigError naming the first bad variable (the CLI prints it and exits 78). */
@@ -36,5 +39,6 @@ export function loadCliSettings(environment: Record<string, string | undefined>)
     ...(e.SSOMIG_TOKEN ? { token: e.SSOMIG_TOKEN } : {}),
     tokenFile: `${dataDir.replace(/\/+$/, "")}/admin.token`,
     dataDir,
+    ...(e.ROUTER_PIN_SECRET ? { pinSecret: e.ROUTER_PIN_SECRET } : {}),
   };
 }

@@ -8,16 +8,14 @@ import { CliFailure, EXIT } from "../exit-codes.ts";
 
 // The commands that do not talk to the API: tokens, SAML tools, demo providers.
 
-const dataDir = (env: Record<string, string | undefined>) => env.DATA_DIR || ".data";
-
 export const token: CommandModule = (program, ctx) =>
-  addToken(program, { readAuth: () => mintingAuthFromEnv(dataDir(ctx.io.env)), out: ctx.io.out, err: ctx.io.err }, (code) => (ctx.exitCode = code));
+  addToken(program, { readAuth: () => mintingAuthFromEnv(ctx.settings().dataDir), out: ctx.io.out, err: ctx.io.err }, (code) => (ctx.exitCode = code));
 
 export const routeToken: CommandModule = (program, ctx) =>
   addRouteToken(
     program,
     {
-      readSecret: async () => ctx.io.env.ROUTER_PIN_SECRET || (await readFile(join(dataDir(ctx.io.env), "pin.secret"), "utf8").then((s) => s.trim(), () => undefined)),
+      readSecret: async () => ctx.settings().pinSecret ?? (await readFile(join(ctx.settings().dataDir, "pin.secret"), "utf8").then((s) => s.trim(), () => undefined)),
       out: ctx.io.out,
       err: ctx.io.err,
     },
