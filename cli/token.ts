@@ -2,6 +2,7 @@ import type { MintingAuth } from "../services/auth-settings.ts";
 import { SCOPES } from "../services/commands/auth.ts";
 import { mintToken } from "../services/commands/tokens.ts";
 import { ttlSeconds } from "./ttl.ts";
+import type { Command } from "commander";
 
 export type TokenIo = { readAuth(): Promise<MintingAuth>; out(line: string): void; err(line: string): void };
 
@@ -10,23 +11,26 @@ const DAY = 86400;
 export const MAX_TTL_SECONDS = { admin: 30 * DAY, other: 90 * DAY } as const;
 const DEVELOPMENT_SUBJECT = "local-operator";
 
-export const TOKEN_USAGE = `token --sub NAME [--scope S[,S]] [--ttl 1h]     mint an API token the API accepts: signed with AUTH_SECRET
-                                                  (else DATA_DIR/auth.secret), with AUTH_ISSUER / AUTH_AUDIENCE when set.
-                                                  --sub: who acts (required with AUTH_SECRET; default ${DEVELOPMENT_SUBJECT} in
-                                                  the embedded default). --ttl: 30m, 12h, 7d; at most 30d with the admin
-                                                  scope, 90d otherwise. Refused when the API checks AUTH_JWKS_URL or
-                                                  AUTH_PUBLIC_KEY: mint those tokens with your identity provider.`;
+type TokenOptions = { scope: string; sub?: string; ttl: string };
+
+/** Adds `token` to `parent`; `setExit` receives its exit code. */
+export function addToken(parent: Command, io: TokenIo, setExit: (code: number) => void): Command {
+  return parent
+    .command("token")
+    .summary("mint an API token (--ttl at most 30d with the admin scope, 90d otherwise)")
+    .description(
+      "mint an API token the API accepts: signed with AUTH_SECRET (else DATA_DIR/auth.secret), with AUTH_ISSUER / AUTH_AUDIENCE when set; " +
+        "--ttl at most 30d with the admin scope, 90d otherwise; refused when the API checks AUTH_JWKS_URL or AUTH_PUBLIC_KEY (mint those with your identity provider)",
+    )
+    .option("--sub <name>", `who acts (every event records it): required with AUTH_SECRET; default ${DEVELOPMENT_SUBJECT} in the embedded default`)
+    .option("--scope <scopes>", `comma-separated: ${SCOPES.join(", ")}`, "migrations:read,migrations:write")
+    .option("--ttl <duration>", "how long it lasts: 30m, 12h, 7d", "1h")
+    .action(async (options: TokenOptions) => setExit(await runToken(options, io)));
+}
 
 /** `ssomig token --sub NAME [--scope S[,S]] [--ttl 1h]`: an API token the configured API accepts. */
-export async function runToken(args: string[], io: TokenIo): Promise<number> {
+export async function runToken(options: TokenOptions, io: TokenIo): Promise<number> {
   const fail = (message: string) => (io.err(`ssomig token: ${message}`), 2);
-  const options: { scope: string; sub?: string; ttl: string } = { scope: "migrations:read,migrations:write", ttl: "1h" };
-  for (let i = 0; i < args.length; i += 2) {
-    const flag = args[i]!.replace(/^--/, "");
-    const value = args[i + 1];
-    if (!["scope", "sub", "ttl"].includes(flag) || value === undefined) return fail(`unknown or incomplete option ${args[i]} (use --sub, --scope, --ttl)`);
-    options[flag as "scope" | "sub" | "ttl"] = value;
-  }
   const scopes = options.scope.split(",").map((s) => s.trim()).filter(Boolean);
   const unknown = scopes.find((s) => !(SCOPES as readonly string[]).includes(s));
   if (unknown !== undefined) return fail(`unknown scope ${unknown} (known: ${SCOPES.join(", ")})`);

@@ -62,7 +62,8 @@ describe("npx ssomig token", () => {
     expect((await ssomig(["token", "--sub", "ops", "--ttl", "91d"], env)).code).toBe(2);
     expect((await ssomig(["token", "--sub", "ops", "--ttl", "90d"], env)).code).toBe(0);
     expect((await ssomig(["token", "--sub", "ops", "--ttl", "0s"], env)).code).toBe(2);
-    expect((await ssomig(["--help"])).stdout).toMatch(/at most 30d with the admin\s+scope/);
+    expect((await ssomig(["--help"])).stdout.replace(/\s+/g, " ")).toContain("--ttl at most 30d with the admin scope, 90d otherwise");
+    expect((await ssomig(["token", "--help"])).stdout.replace(/\s+/g, " ")).toContain("--ttl at most 30d with the admin scope, 90d otherwise");
   });
 
   test("requires --sub with AUTH_SECRET, so no event is recorded under a shared default name", async () => {
@@ -79,5 +80,23 @@ describe("npx ssomig token", () => {
     const minted = await ssomig(["token", "--scope", "migrations:read"]);
     expect(minted.code).toBe(0);
     expect((await (await createTokenVerifier({ secret: SECRET }))(minted.stdout)).subject).toBe("local-operator");
+  });
+});
+
+describe("npx ssomig route-token", () => {
+  test("signs with ROUTER_PIN_SECRET, else the embedded default's DATA_DIR/pin.secret", async () => {
+    const { forceRoutes } = await import("../../services/router/force-route.ts");
+    const fromEnv = randomSecret("pin");
+    const minted = await ssomig(["route-token", "--provider", "target", "--org", "acme", "--ttl", "5m"], { ROUTER_PIN_SECRET: fromEnv });
+    expect(minted).toMatchObject({ code: 0, stderr: "" });
+    expect(forceRoutes(fromEnv, { providers: ["target"] }).read(minted.stdout)).toEqual({ organizationId: "acme", provider: "target" });
+
+    const fromFile = randomSecret("pin-file");
+    mkdirSync(join(dir.path, "data"), { recursive: true });
+    dir.write("data/pin.secret", `${fromFile}\n`);
+    const minted2 = await ssomig(["route-token", "--provider", "legacy", "--org", "globex"]);
+    expect(minted2.code).toBe(0);
+    expect(forceRoutes(fromFile, { providers: ["legacy"] }).read(minted2.stdout)).toEqual({ organizationId: "globex", provider: "legacy" });
+    expect(await ssomig(["route-token", "--provider", "legacy"])).toMatchObject({ code: 2, stdout: "", stderr: expect.stringContaining("--org is required") });
   });
 });
