@@ -166,7 +166,6 @@ export const env = (name: string): string | undefined => {
   return value === undefined || value === "" ? undefined : value;
 };
 
-export const dataDir = (): string => env("DATA_DIR") ?? ".data";
 
 /** SSOMIG_CONFIG names a JSON file; without it, the embedded default's two demo providers. */
 export async function loadConfig(path: string | undefined = env("SSOMIG_CONFIG")): Promise<{ config: Config; source: string }> {
