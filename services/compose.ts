@@ -21,9 +21,14 @@ import { RouteTable } from "./router/route-table.ts";
 import { upstreamFetch } from "./runtime/upstream-fetch.ts";
 import { providerRules } from "./router/provider-headers.ts";
 import { providerHeaderValues } from "./settings.ts";
+import { outcomeStore } from "../db/outcome-store.ts";
+import { storeOutcomes } from "./commands/store-outcomes.ts";
+import { outcomeRecorder } from "./router/outcome-recorder.ts";
+import { outcomeObserver } from "./router/observe-outcome.ts";
+import { flushOutcomes } from "./router/flush-outcomes.ts";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
-export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number }) {
+export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number; outcomeRetentionDays?: number }) {
   const auth = await authFromEnv(options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
   const store = await openEventStore(options.db);
@@ -38,26 +43,38 @@ export async function composeCommands(options: { config: Config; db: Database; d
       },
     );
   };
-  const app = createCommandsApp({ store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints, bus: options.bus });
+  const outcomes = outcomeStore(options.db);
+  const stopOutcomes = storeOutcomes({ bus: options.bus, outcomes, log: options.log, retentionDays: options.outcomeRetentionDays ?? 30 });
+  const app = createCommandsApp({ store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints, bus: options.bus, outcomes });
   // A retry comes within minutes; keys are kept IDEMPOTENCY_KEY_TTL_HOURS, then forgotten hourly.
   const expire = () =>
     store.expireIdempotencyKeys(options.idempotencyKeyTtlHours).catch((error) => options.log({ level: "warn", msg: "idempotency keys not expired", error: String(error) }));
   void expire();
   const expiry = setInterval(expire, 3600_000);
-  return { app, store, adminTokenFile: auth.adminTokenFile, stop: () => clearInterval(expiry) };
+  return {
+    app,
+    store,
+    adminTokenFile: auth.adminTokenFile,
+    stop: () => {
+      clearInterval(expiry);
+      stopOutcomes();
+    },
+  };
 }
 
 /**
  * Builds the router and its admin app. The route table is loaded before this returns, so the
  * router never answers from an empty table. The pin secret must be the same on every router.
  */
-export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log; bus: Bus; pollMs: number; accessLog?: boolean }) {
+export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log; bus: Bus; pollMs: number; accessLog?: boolean; outcomeFlushMs?: number }) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
   const routes = new RouteTable(routeSource(options.db));
   await routes.load();
   const follower = followRoutes({ routes, bus: options.bus, pollMs: options.pollMs, log: options.log });
   const fetch = await upstreamFetch(options.config.providers);
   const metrics = routerMetrics();
+  const recorder = outcomeRecorder();
+  const outcomes = flushOutcomes({ router: crypto.randomUUID(), recorder, bus: options.bus, intervalMs: options.outcomeFlushMs ?? 5000, log: options.log });
   const app = createRouterApp({
     config: options.config,
     routes,
@@ -68,6 +85,7 @@ export async function composeRouter(options: { config: Config; db: Database; pin
     metrics,
     log: options.log,
     accessLog: options.accessLog ?? true,
+    outcomes: outcomeObserver({ recorder, metrics, publicOrigin: new URL(options.config.publicUrl).origin }),
   });
-  return { app, admin: createAdminApp({ routes, metrics, follower }), routes, follower };
+  return { app, admin: createAdminApp({ routes, metrics, follower }), routes, follower, outcomes };
 }

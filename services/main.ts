@@ -18,8 +18,8 @@ await startOrExit(async () => {
   const pinSecret = env("ROUTER_PIN_SECRET") ?? (await devSecret(dir, "pin.secret"));
   const natsUrl = env("NATS_URL");
   const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate", log: jsonLog, ...(natsUrl ? { natsUrl } : {}) });
-  const router = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs: positiveIntFrom("ROUTE_POLL_MS", 1000), accessLog: accessLogFrom() });
-  const commands = await composeCommands({ config, db, dataDir: dir, log: jsonLog, bus, idempotencyKeyTtlHours: positiveIntFrom("IDEMPOTENCY_KEY_TTL_HOURS", 168) });
+  const router = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs: positiveIntFrom("ROUTE_POLL_MS", 1000), accessLog: accessLogFrom(), outcomeFlushMs: positiveIntFrom("OUTCOME_FLUSH_MS", 5000) });
+  const commands = await composeCommands({ config, db, dataDir: dir, log: jsonLog, bus, idempotencyKeyTtlHours: positiveIntFrom("IDEMPOTENCY_KEY_TTL_HOURS", 168), outcomeRetentionDays: positiveIntFrom("OUTCOME_RETENTION_DAYS", 30) });
   const servers: Server[] = [];
   if (env("SSOMIG_CONFIG") === undefined) {
     servers.push(await serve({ port: 9001, hostname: "127.0.0.1", fetch: demoUpstream("legacy") }));
@@ -55,6 +55,7 @@ await startOrExit(async () => {
     stopping = true;
     await Promise.all(servers.map((s) => s.close()));
     await router.follower.stop();
+    await router.outcomes.stop();
     commands.stop();
     await bus.close();
     await db.close();

@@ -9,6 +9,8 @@ import { requireScope, type Principal, type VerifyToken } from "./auth.ts";
 import type { AppendedChange } from "./execute-command.ts";
 import { logRoutes } from "./log-routes.ts";
 import { organizationRoutes } from "./organization-routes.ts";
+import { healthRoutes } from "./health-routes.ts";
+import type { OutcomeStore } from "../../db/outcome-store.ts";
 
 export type CommandsDeps = {
   store: EventStore;
@@ -21,6 +23,11 @@ export type CommandsDeps = {
   hints?: { published: number; failed: number };
   /** The hint bus, as /readyz reports it (a bus that is down does not make the API unready). */
   bus?: { kind: string; connected(): boolean };
+  /** Routers' login outcome counts (issue 12); without it the health endpoints answer 404. */
+  outcomes?: OutcomeStore;
+  /** A flow's longest life (the pin's): past it, a flow that did not end is abandoned. */
+  flowTtlMs?: number;
+  now?: () => number;
 };
 
 export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };
@@ -80,6 +87,7 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
     ),
   );
 
+  app.route("/v1", healthRoutes(deps));
   app.route("/v1/organizations", organizationRoutes(deps));
   app.route("/v1/events", logRoutes(deps));
 

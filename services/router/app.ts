@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { Config, ProviderConfig } from "../../shared/config.ts";
 import { CodedError } from "../../shared/errors.ts";
 import { classifyRequest, compilePathTables, type RequestKind } from "../../shared/routing/classify-request.ts";
-import { resolveOrganization, type RouteDecision, type RouteLookup } from "../../shared/routing/resolve-organization.ts";
+import { resolveOrganization, type Pin, type RouteDecision, type RouteLookup } from "../../shared/routing/resolve-organization.ts";
 import { errorHandler, statusOf } from "../http/problem.ts";
 import type { Log } from "../http/log.ts";
 import type { Forwarder } from "./forward.ts";
@@ -12,6 +12,7 @@ import type { PinCookies } from "./pin-cookie.ts";
 import { FORCE_ROUTE_HEADER, type ForceRoutes } from "./force-route.ts";
 import { readRequest, type ReceivedRequest } from "./read-request.ts";
 import { forwardByCredential } from "./credential-routing.ts";
+import type { OutcomeObserver } from "./observe-outcome.ts";
 
 export type RouterDeps = {
   config: Config;
@@ -27,6 +28,8 @@ export type RouterDeps = {
   accessLog?: boolean;
   maxBodyBytes?: number;
   maxSamlBytes?: number;
+  /** Login outcome bookkeeping (issue 12; services/router/observe-outcome.ts). Off when absent. */
+  outcomes?: OutcomeObserver;
 };
 
 /** Bindings come from services/runtime/serve.ts: the peer address, for X-Forwarded-For. */
@@ -64,10 +67,12 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
       if (forceHeader !== undefined && forced === null) {
         throw new CodedError("invalid_route_token", `${FORCE_ROUTE_HEADER} must carry a valid, unexpired route token (npx ssomig route-token)`);
       }
+      let pinRead: Promise<Pin | null> | null = null;
+      const readPin = () => (pinRead ??= deps.pins.read(cookie));
       decision = await resolveOrganization(req, classification, {
         lookup: deps.routes,
         forced,
-        readPin: () => deps.pins.read(cookie),
+        readPin,
         defaultProvider,
         ...(deps.maxSamlBytes ? { maxSamlBytes: deps.maxSamlBytes } : {}),
       });
@@ -76,8 +81,11 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
       if (!provider) throw new CodedError("provider_not_configured", `the route names provider ${decision.provider}, which is not in the configuration`);
       const { response, answeredBy } = await send(kind, decision, provider, req, c.req.raw, c.env?.clientIp ?? null);
       servedBy = answeredBy;
-      if (startsFlow(kind, decision)) response.headers.append("set-cookie", await deps.pins.issue({ organizationId: decision.organizationId, provider: decision.provider }));
+      const starts = startsFlow(kind, decision);
+      const flow = starts && deps.outcomes ? deps.outcomes.newFlow(postPageAnswer(kind, req)) : null;
+      if (starts) response.headers.append("set-cookie", await deps.pins.issue({ organizationId: decision.organizationId, provider: decision.provider, ...(flow ? { flow } : {}) }));
       status = response.status;
+      deps.outcomes?.observe({ kind, decision, answeredBy, response, startedFlow: flow, readPin });
       return response;
     } catch (error) {
       status = error instanceof CodedError ? statusOf(error.code) : 500;
@@ -120,6 +128,11 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
 function startsFlow(kind: RequestKind, decision: RouteDecision): boolean {
   if (kind === "authorize") return true;
   return (kind === "saml_redirect" || kind === "saml_post") && decision.saml?.type === "AuthnRequest";
+}
+
+/** A flow's answer comes back as a POST page when it asked for form_post or is a SAML AuthnRequest. */
+function postPageAnswer(kind: RequestKind, req: ReceivedRequest): boolean {
+  return kind !== "authorize" || req.query.get("response_mode") === "form_post";
 }
 
 /** The discovery document names the router's merged JWKS, so tokens from either provider verify. */

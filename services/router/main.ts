@@ -18,7 +18,7 @@ await startOrExit(async () => {
   const pollMs = positiveIntFrom("ROUTE_POLL_MS", 1000);
   const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate-router", log: jsonLog, ...(natsUrl ? { natsUrl } : {}) });
   const db = await openDatabase({ databaseUrl, dataDir: dataDir(), applicationName: "ssomigrate-router" });
-  const { app, admin, routes, follower } = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs, accessLog: accessLogFrom() });
+  const { app, admin, routes, follower, outcomes } = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs, accessLog: accessLogFrom(), outcomeFlushMs: positiveIntFrom("OUTCOME_FLUSH_MS", 5000) });
   const server = await serve({ port: portFrom("ROUTER_PORT", 8080), fetch: app.fetch });
   const adminServer = await serve({ port: portFrom("ROUTER_ADMIN_PORT", 9090), fetch: admin.fetch });
   console.log(
@@ -29,6 +29,7 @@ await startOrExit(async () => {
   async function stop() {
     await Promise.all([server.close(), adminServer.close()]);
     await follower.stop();
+    await outcomes.stop();
     await bus.close();
     await db.close();
     process.exit(0);

@@ -1,10 +1,11 @@
 import { ConfigError } from "../../shared/errors.ts";
-import type { Pin } from "../../shared/routing/resolve-organization.ts";
+import type { FlowClaims, Pin } from "../../shared/routing/resolve-organization.ts";
 import { hs256 } from "./hs256.ts";
 
 /** `__Host-`: the browser only accepts it Secure, for the exact host, on Path=/ (no subdomain can plant one). */
 export const PIN_COOKIE = "__Host-ssomig-pin";
-const DEFAULT_TTL_SECONDS = 15 * 60;
+/** Also how long a flow may take before its outcome counts as abandoned. */
+export const DEFAULT_TTL_SECONDS = 15 * 60;
 
 export type PinCookies = {
   /** The Set-Cookie value that pins a flow to a provider. */
@@ -28,7 +29,8 @@ export function pinCookies(secret: string, options: { providers: readonly string
   const known = new Set(options.providers);
   return {
     async issue(pin) {
-      const token = jwt.sign({ o: pin.organizationId, p: pin.provider, u: USE }, ttl);
+      const flow = pin.flow ? { f: pin.flow.id, t: pin.flow.startedMs, ...(pin.flow.postPage ? { m: 1 } : {}) } : {};
+      const token = jwt.sign({ o: pin.organizationId, p: pin.provider, u: USE, ...flow }, ttl);
       return `${PIN_COOKIE}=${token}; Path=/; Max-Age=${ttl}; SameSite=None; Secure; HttpOnly`;
     },
     async read(cookieHeader) {
@@ -37,9 +39,15 @@ export function pinCookies(secret: string, options: { providers: readonly string
       if (!claims || (claims.u !== undefined && claims.u !== USE)) return null;
       if (typeof claims.p !== "string" || !known.has(claims.p)) return null;
       if (claims.o !== null && typeof claims.o !== "string") return null;
-      return { organizationId: claims.o as string | null, provider: claims.p };
+      return { organizationId: claims.o as string | null, provider: claims.p, ...flowOf(claims) };
     },
   };
+}
+
+/** Pins issued before flows had ids (or by an older router) simply have none. */
+function flowOf(claims: Record<string, unknown>): { flow?: FlowClaims } {
+  if (typeof claims.f !== "string" || typeof claims.t !== "number" || !Number.isSafeInteger(claims.t)) return {};
+  return { flow: { id: claims.f, startedMs: claims.t, postPage: claims.m === 1 } };
 }
 
 export function cookieValue(header: string | null, name: string): string | null {

@@ -22,7 +22,10 @@ export type RouteLookup = {
 };
 
 /** A verified pin cookie: the provider a flow started on. */
-export type Pin = { organizationId: string | null; provider: string };
+export type Pin = { organizationId: string | null; provider: string; flow?: FlowClaims };
+
+/** Which flow a pin belongs to, for its outcome (issue 12): an id, when it started, and whether its answer comes as a POST page. */
+export type FlowClaims = { id: string; startedMs: number; postPage: boolean };
 
 export type RouteDecision = {
   organizationId: string | null;
