@@ -22,6 +22,9 @@ import { upstreamFetch } from "./runtime/upstream-fetch.ts";
 import { providerRules } from "./router/provider-headers.ts";
 import { providerHeaderValues } from "./settings.ts";
 import { outcomeStore } from "../db/outcome-store.ts";
+import { unmatchedStore } from "../db/unmatched-store.ts";
+import { unmatchedRecord } from "./router/unmatched-record.ts";
+import { unmatchedObserver } from "./router/observe-unmatched.ts";
 import { storeOutcomes } from "./commands/store-outcomes.ts";
 import { outcomeRecorder } from "./router/outcome-recorder.ts";
 import { outcomeObserver } from "./router/observe-outcome.ts";
@@ -44,8 +47,9 @@ export async function composeCommands(options: { config: Config; db: Database; d
     );
   };
   const outcomes = outcomeStore(options.db);
-  const stopOutcomes = storeOutcomes({ bus: options.bus, outcomes, log: options.log, retentionDays: options.outcomeRetentionDays ?? 30 });
-  const app = createCommandsApp({ store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints, bus: options.bus, outcomes });
+  const unmatched = unmatchedStore(options.db);
+  const stopOutcomes = storeOutcomes({ bus: options.bus, outcomes, unmatched, log: options.log, retentionDays: options.outcomeRetentionDays ?? 30 });
+  const app = createCommandsApp({ store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints, bus: options.bus, outcomes, unmatched });
   // A retry comes within minutes; keys are kept IDEMPOTENCY_KEY_TTL_HOURS, then forgotten hourly.
   const expire = () =>
     store.expireIdempotencyKeys(options.idempotencyKeyTtlHours).catch((error) => options.log({ level: "warn", msg: "idempotency keys not expired", error: String(error) }));
@@ -74,7 +78,8 @@ export async function composeRouter(options: { config: Config; db: Database; pin
   const fetch = await upstreamFetch(options.config.providers);
   const metrics = routerMetrics();
   const recorder = outcomeRecorder();
-  const outcomes = flushOutcomes({ router: crypto.randomUUID(), recorder, bus: options.bus, intervalMs: options.outcomeFlushMs ?? 5000, log: options.log });
+  const unmatched = unmatchedRecord();
+  const outcomes = flushOutcomes({ router: crypto.randomUUID(), recorder, unmatched, bus: options.bus, intervalMs: options.outcomeFlushMs ?? 5000, log: options.log });
   const app = createRouterApp({
     config: options.config,
     routes,
@@ -85,6 +90,7 @@ export async function composeRouter(options: { config: Config; db: Database; pin
     metrics,
     log: options.log,
     accessLog: options.accessLog ?? true,
+    unmatched: unmatchedObserver(unmatched),
     outcomes: outcomeObserver({ recorder, metrics, publicOrigin: new URL(options.config.publicUrl).origin }),
   });
   return { app, admin: createAdminApp({ routes, metrics, follower }), routes, follower, outcomes };

@@ -11,6 +11,8 @@ import { logRoutes } from "./log-routes.ts";
 import { organizationRoutes } from "./organization-routes.ts";
 import { healthRoutes } from "./health-routes.ts";
 import type { OutcomeStore } from "../../db/outcome-store.ts";
+import type { UnmatchedStore } from "../../db/unmatched-store.ts";
+import { unmatchedRoutes } from "./unmatched-routes.ts";
 
 export type CommandsDeps = {
   store: EventStore;
@@ -25,6 +27,8 @@ export type CommandsDeps = {
   bus?: { kind: string; connected(): boolean };
   /** Routers' login outcome counts (issue 12); without it the health endpoints answer 404. */
   outcomes?: OutcomeStore;
+  /** Unmatched traffic (issue 12 §2); without it GET /v1/unmatched answers 404. */
+  unmatched?: UnmatchedStore;
   /** A flow's longest life (the pin's): past it, a flow that did not end is abandoned. */
   flowTtlMs?: number;
   now?: () => number;
@@ -88,6 +92,7 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
   );
 
   app.route("/v1", healthRoutes(deps));
+  app.route("/v1/unmatched", unmatchedRoutes(deps));
   app.route("/v1/organizations", organizationRoutes(deps));
   app.route("/v1/events", logRoutes(deps));
 

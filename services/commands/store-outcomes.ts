@@ -1,4 +1,5 @@
 import type { OutcomeStore } from "../../db/outcome-store.ts";
+import type { UnmatchedStore } from "../../db/unmatched-store.ts";
 import type { Bus } from "../bus/bus.ts";
 import type { Log } from "../http/log.ts";
 
@@ -7,10 +8,10 @@ import type { Log } from "../http/log.ts";
  * outcome table as it arrives, and rows past the retention are deleted hourly. A batch the
  * store refuses is dropped with a warning: these are operational counts, never commands.
  */
-export function storeOutcomes(options: { bus: Bus; outcomes: OutcomeStore; log: Log; retentionDays: number }): () => void {
+export function storeOutcomes(options: { bus: Bus; outcomes: OutcomeStore; unmatched?: UnmatchedStore; log: Log; retentionDays: number }): () => void {
   let failures = 0;
   const unsubscribe = options.bus.subscribeOutcomes((batch) => {
-    options.outcomes.record(batch.rows).catch((error) => {
+    Promise.all([options.outcomes.record(batch.rows), options.unmatched?.record(batch.unmatched)]).catch((error) => {
       failures++;
       if (failures === 1 || failures % 100 === 0) options.log({ level: "warn", msg: "login outcomes not stored", router: batch.router, failures, error: String(error) });
     });

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { Config, ProviderConfig } from "../../shared/config.ts";
 import { CodedError } from "../../shared/errors.ts";
-import { classifyRequest, compilePathTables, type RequestKind } from "../../shared/routing/classify-request.ts";
+import { classifyRequest, compilePathTables, type Classification, type RequestKind } from "../../shared/routing/classify-request.ts";
 import { resolveOrganization, type Pin, type RouteDecision, type RouteLookup } from "../../shared/routing/resolve-organization.ts";
 import { errorHandler, statusOf } from "../http/problem.ts";
 import type { Log } from "../http/log.ts";
@@ -30,6 +30,8 @@ export type RouterDeps = {
   maxSamlBytes?: number;
   /** Login outcome bookkeeping (issue 12; services/router/observe-outcome.ts). Off when absent. */
   outcomes?: OutcomeObserver;
+  /** Unmatched traffic (issue 12 §2; services/router/observe-unmatched.ts). Off when absent. */
+  unmatched?: (req: ReceivedRequest, classification: Classification, decision: RouteDecision) => void;
 };
 
 /** Bindings come from services/runtime/serve.ts: the peer address, for X-Forwarded-For. */
@@ -76,6 +78,7 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
         defaultProvider,
         ...(deps.maxSamlBytes ? { maxSamlBytes: deps.maxSamlBytes } : {}),
       });
+      deps.unmatched?.(req, classification, decision);
       const provider = byId.get(decision.provider);
       // The log names a provider the configuration no longer has: never guess another one.
       if (!provider) throw new CodedError("provider_not_configured", `the route names provider ${decision.provider}, which is not in the configuration`);

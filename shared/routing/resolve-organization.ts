@@ -47,7 +47,7 @@ export type ResolveOptions = {
   forced?: Pin | null;
 };
 
-type Candidate = { signal: SignalName; kind: IdentifierKind | "organization"; value: string };
+export type Candidate = { signal: SignalName; kind: IdentifierKind | "organization"; value: string };
 
 /**
  * Takes the first signal, in DESIGN's order, that names a known organization; a signal naming
@@ -88,7 +88,8 @@ async function readSaml(message: { value: string; binding: "post" | "redirect" }
   return inspectSamlMessage(message.value, { binding: message.binding, ...(maxBytes ? { maxBytes } : {}) });
 }
 
-function* candidates(req: RoutableRequest, c: Classification, saml: SamlMessageSummary | null): Generator<Candidate> {
+/** Every signal a request carries, in DESIGN's order (also what unmatched traffic is recorded by). */
+export function* candidates(req: RoutableRequest, c: Classification, saml: SamlMessageSummary | null): Generator<Candidate> {
   const param = (name: string) => req.query.get(name) ?? req.form?.get(name) ?? null;
   for (const name of ["organization_id", "organization"]) {
     const value = param(name);

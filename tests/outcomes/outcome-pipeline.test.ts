@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { parseConfig } from "../../shared/config.ts";
 import { openEventStore, type EventStore } from "../../db/event-store.ts";
 import { outcomeStore } from "../../db/outcome-store.ts";
+import { unmatchedStore } from "../../db/unmatched-store.ts";
+import { unmatchedRecord } from "../../services/router/unmatched-record.ts";
+import { unmatchedObserver } from "../../services/router/observe-unmatched.ts";
 import { routeSource } from "../../db/route-source.ts";
 import type { Database } from "../../db/sql.ts";
 import { natsBus } from "../../services/bus/nats-bus.ts";
@@ -139,6 +142,56 @@ describe("login outcomes from router to health endpoint (PostgreSQL + NATS)", ()
     const stored = JSON.stringify(await db.query("SELECT * FROM login_outcomes"));
     expect(stored).not.toContain("nope");
     expect(stored).not.toContain("code=");
+  });
+
+  test("unmatched identifiers reach GET /v1/unmatched, most frequent first, and linking one clears it", async () => {
+    const prefix = `ssomig-test-${crypto.randomUUID().slice(0, 8)}`;
+    const routerBus = natsBus({ url: TEST_NATS_URL, prefix, name: "router" });
+    const apiBus = natsBus({ url: TEST_NATS_URL, prefix, name: "api" });
+    buses.push(routerBus, apiBus);
+    await eventually(async () => routerBus.connected() && apiBus.connected(), Boolean);
+    const unmatched = unmatchedStore(db);
+    stops.push(storeOutcomes({ bus: apiBus, outcomes: outcomeStore(db), unmatched, log: silentLog, retentionDays: 30 }));
+    const api = createCommandsApp({ store, providers: PROVIDERS, verifyToken: await createTokenVerifier({ secret: SECRET }), log: silentLog, unmatched });
+    const token = await mintToken(SECRET, { subject: "ops@example.com", scopes: ["migrations:read", "migrations:write"], ttlSeconds: 300 });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await api.request(path, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+
+    const config = parseConfig({ publicUrl: PUBLIC, providers: [{ id: "legacy", role: "legacy", origin: "http://127.0.0.1:1" }, { id: "target", role: "target", origin: "http://127.0.0.1:2" }] });
+    const routes = new RouteTable(routeSource(db));
+    await routes.load();
+    const record = unmatchedRecord();
+    const app = createRouterApp({
+      config, routes, forward: async () => new Response("ok"), pins: pinCookies(randomSecret("pin"), { providers: ["legacy", "target"] }),
+      jwks: mergedJwks([], async () => new Response("{}")), metrics: routerMetrics(), log: () => {}, accessLog: false, unmatched: unmatchedObserver(record),
+    });
+    const flusher = flushOutcomes({ router: "router-2", recorder: outcomeRecorder(), unmatched: record, bus: routerBus, intervalMs: 60_000, log: silentLog });
+    stops.push(() => flusher.stop());
+    for (let i = 0; i < 3; i++) await app.request(`${PUBLIC}/authorize?login_hint=bob@initech.example`);
+    await app.request(`${PUBLIC}/authorize?domain=hooli.example`);
+    await flusher.flush();
+
+    const listed = await eventually(() => call("GET", "/v1/unmatched?kind=domain"), (r) => r.body.unmatched?.length === 2, 10_000);
+    expect(listed.body.unmatched.map((u: any) => [u.value, u.count, u.requestKind, u.provider])).toEqual([["initech.example", 3, "authorize", "legacy"], ["hooli.example", 1, "authorize", "legacy"]]);
+    expect(listed.body.unmatched[0].link).toEqual({ kind: "domain", value: "initech.example" });
+
+    await run(store, register("initech"));
+    expect((await call("POST", "/v1/organizations/initech/identifiers", listed.body.unmatched[0].link)).status).toBe(201);
+    const after = await call("GET", "/v1/unmatched?kind=domain");
+    expect(after.body.unmatched.map((u: any) => u.value)).toEqual(["hooli.example"]);
+    expect((await call("GET", "/v1/unmatched?kind=email")).status).toBe(400);
+  });
+
+  test("the stored list stays bounded per kind: the least seen go first", async () => {
+    const unmatched = unmatchedStore(db, { keptPerKind: 5 });
+    const row = (value: string, count: number) => ({ kind: "connection" as const, value, requestKind: "authorize", provider: "legacy", count, firstSeen: 1000, lastSeen: 2000 });
+    await unmatched.record([row("frequent", 50), ...Array.from({ length: 20 }, (_, i) => row(`noise-${i}`, 1))]);
+    await unmatched.record(Array.from({ length: 20 }, (_, i) => row(`more-noise-${i}`, 1)));
+    const kept = await unmatched.list({ kind: "connection", limit: 100 });
+    expect(kept.length).toBe(5);
+    expect(kept[0]).toMatchObject({ value: "frequent", count: 50 });
   });
 
   test("an unknown organization's health is 404 with a stable code, and since must be a time", async () => {
