@@ -11,7 +11,8 @@ export type RouterMetrics = {
 
 export function routerMetrics(): RouterMetrics {
   const requests = new Map<string, number>();
-  const outcomes = new Map<string, number>();
+  // provider -> outcome -> count: no label string built on the request path.
+  const outcomes = new Map<string, Map<string, number>>();
   const latency = new Map<string, { buckets: number[]; sum: number; count: number }>();
   return {
     request({ provider, signal, status }) {
@@ -19,8 +20,9 @@ export function routerMetrics(): RouterMetrics {
       requests.set(key, (requests.get(key) ?? 0) + 1);
     },
     loginOutcome(provider, outcome) {
-      const key = `provider="${provider}",outcome="${outcome}"`;
-      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+      let byOutcome = outcomes.get(provider);
+      if (!byOutcome) outcomes.set(provider, (byOutcome = new Map()));
+      byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
     },
     upstreamLatency(provider, seconds) {
       let h = latency.get(provider);
@@ -40,7 +42,7 @@ export function routerMetrics(): RouterMetrics {
         lines.push(`ssomig_upstream_latency_seconds_count{provider="${provider}"} ${h.count}`);
       }
       lines.push("# HELP ssomig_login_outcomes_total Login flows started, succeeded and failed, and token exchanges, by provider and outcome.", "# TYPE ssomig_login_outcomes_total counter");
-      for (const [labels, n] of outcomes) lines.push(`ssomig_login_outcomes_total{${labels}} ${n}`);
+      for (const [provider, byOutcome] of outcomes) for (const [outcome, n] of byOutcome) lines.push(`ssomig_login_outcomes_total{provider="${provider}",outcome="${outcome}"} ${n}`);
       return lines.join("\n") + "\n" + extra;
     },
   };

@@ -1,4 +1,4 @@
-import { classifyFlowEnd, classifyTokenAnswer, tokenErrorWorthReading, type FlowEnd } from "../../shared/routing/flow-outcome.ts";
+import { classifyFlowEnd, classifyTokenAnswer, isCallback, tokenErrorWorthReading, type FlowEnd } from "../../shared/routing/flow-outcome.ts";
 import type { RequestKind } from "../../shared/routing/classify-request.ts";
 import type { FlowClaims, Pin, RouteDecision } from "../../shared/routing/resolve-organization.ts";
 import type { RouterMetrics } from "./metrics.ts";
@@ -31,7 +31,10 @@ export type OutcomeObserver = {
 export function outcomeObserver(deps: { recorder: OutcomeRecorder; metrics: RouterMetrics; publicOrigin: string; now?: () => number }): OutcomeObserver {
   const now = deps.now ?? Date.now;
   const { recorder, metrics } = deps;
-  return { newFlow: (postPage) => ({ id: crypto.randomUUID(), startedMs: now(), postPage }), observe };
+  // Flow ids only need to be unique (the pin that carries them is signed): a random per-process prefix and a counter, short and cheap.
+  const prefix = crypto.randomUUID().slice(0, 5);
+  let flows = 0;
+  return { newFlow: (postPage) => ({ id: `${prefix}${(++flows).toString(36)}`, startedMs: now(), postPage }), observe };
 
   function observe(a: ObservedAnswer): void {
     const organizationId = a.decision.organizationId;
@@ -40,19 +43,22 @@ export function outcomeObserver(deps: { recorder: OutcomeRecorder; metrics: Rout
       recorder.flowStarted(organizationId, a.answeredBy, a.startedFlow);
       metrics.loginOutcome(a.answeredBy, "started");
     }
-    const headers = a.response.headers;
+    // Headers are read only when they can matter (in Bun, touching `headers` at all builds them):
+    // a redirect's Location, and a callback's 200 page type.
+    const { status } = a.response;
+    const samlResponse = a.decision.saml?.type === "Response";
     const answer = {
       kind: a.kind,
-      samlResponse: a.decision.saml?.type === "Response",
-      status: a.response.status,
-      location: headers.get("location"),
-      contentType: headers.get("content-type"),
+      samlResponse,
+      status,
+      location: status >= 300 && status < 400 ? a.response.headers.get("location") : null,
+      contentType: status === 200 && isCallback(a.kind, samlResponse) ? a.response.headers.get("content-type") : null,
       expectsPostPage: a.startedFlow?.postPage ?? false,
     };
     const end = classifyFlowEnd(answer, deps.publicOrigin);
     if (end && a.startedFlow) return ended(organizationId, a.answeredBy, a.startedFlow, end);
     // A POST page ends the flow only if the flow asked for one, which its pin says: only then is the pin read.
-    const postPageEnd = end ? null : classifyFlowEnd({ ...answer, expectsPostPage: true }, deps.publicOrigin);
+    const postPageEnd = end || answer.contentType === null ? null : classifyFlowEnd({ ...answer, expectsPostPage: true }, deps.publicOrigin);
     if (!end && !postPageEnd) return;
     void a.readPin().then(
       (pin) => {
@@ -75,6 +81,7 @@ export function outcomeObserver(deps: { recorder: OutcomeRecorder; metrics: Rout
       recorder.token(organizationId, provider, outcome, now());
       metrics.loginOutcome(provider, outcome);
     };
+    if (response.status !== 400 && response.status !== 401) return count(null);
     if (!tokenErrorWorthReading(response.status, response.headers.get("content-type"))) return count(null);
     void response
       .clone()

@@ -29,8 +29,14 @@ export function pinCookies(secret: string, options: { providers: readonly string
   const known = new Set(options.providers);
   return {
     async issue(pin) {
-      const flow = pin.flow ? { f: pin.flow.id, t: pin.flow.startedMs, ...(pin.flow.postPage ? { m: 1 } : {}) } : {};
-      const token = jwt.sign({ o: pin.organizationId, p: pin.provider, u: USE, ...flow }, ttl);
+      // One short claim: the pin is signed on every flow start, and its length is CPU. The flow's
+      // start is the pin's own issue time (exp - ttl), to the second: login durations are seconds.
+      const claims = !pin.flow
+        ? { o: pin.organizationId, p: pin.provider, u: USE }
+        : pin.flow.postPage
+          ? { o: pin.organizationId, p: pin.provider, u: USE, f: pin.flow.id, m: 1 }
+          : { o: pin.organizationId, p: pin.provider, u: USE, f: pin.flow.id };
+      const token = jwt.sign(claims, ttl);
       return `${PIN_COOKIE}=${token}; Path=/; Max-Age=${ttl}; SameSite=None; Secure; HttpOnly`;
     },
     async read(cookieHeader) {
@@ -39,15 +45,15 @@ export function pinCookies(secret: string, options: { providers: readonly string
       if (!claims || (claims.u !== undefined && claims.u !== USE)) return null;
       if (typeof claims.p !== "string" || !known.has(claims.p)) return null;
       if (claims.o !== null && typeof claims.o !== "string") return null;
-      return { organizationId: claims.o as string | null, provider: claims.p, ...flowOf(claims) };
+      return { organizationId: claims.o as string | null, provider: claims.p, ...flowOf(claims, ttl) };
     },
   };
 }
 
 /** Pins issued before flows had ids (or by an older router) simply have none. */
-function flowOf(claims: Record<string, unknown>): { flow?: FlowClaims } {
-  if (typeof claims.f !== "string" || typeof claims.t !== "number" || !Number.isSafeInteger(claims.t)) return {};
-  return { flow: { id: claims.f, startedMs: claims.t, postPage: claims.m === 1 } };
+function flowOf(claims: Record<string, unknown>, ttl: number): { flow?: FlowClaims } {
+  if (typeof claims.f !== "string" || claims.f.length === 0) return {};
+  return { flow: { id: claims.f, startedMs: ((claims.exp as number) - ttl) * 1000, postPage: claims.m === 1 } };
 }
 
 export function cookieValue(header: string | null, name: string): string | null {

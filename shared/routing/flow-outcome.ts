@@ -22,6 +22,7 @@ export type ProviderAnswer = {
 /** Kinds whose answer can end a flow: the starts (a provider session may answer at once) and the callbacks. */
 const ENDING_KINDS: ReadonlySet<RequestKind> = new Set(["authorize", "oidc_callback", "saml_post", "saml_redirect", "hosted_login", "other"]);
 const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+const ENDING_PARAM = /[?&#](?:code|id_token|access_token|error)=/;
 
 /**
  * - A redirect off the auth domain carrying `code`, `id_token` or `access_token` (query or
@@ -35,7 +36,7 @@ const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
  */
 export function classifyFlowEnd(answer: ProviderAnswer, publicOrigin: string): FlowEnd | null {
   if (!ENDING_KINDS.has(answer.kind)) return null;
-  const callback = answer.kind === "oidc_callback" || (answer.kind === "saml_post" && answer.samlResponse);
+  const callback = isCallback(answer.kind, answer.samlResponse);
   if (answer.status >= 300 && answer.status < 400) return answer.location ? redirectEnd(answer.location, publicOrigin) : null;
   if (!callback) return null;
   if (answer.status >= 400) return { outcome: "failed", code: `http_${answer.status}` };
@@ -43,9 +44,16 @@ export function classifyFlowEnd(answer: ProviderAnswer, publicOrigin: string): F
   return null;
 }
 
+/** The IdP answering: an OIDC callback, or a SAML Response at the ACS. */
+export function isCallback(kind: RequestKind, samlResponse: boolean): boolean {
+  return kind === "oidc_callback" || (kind === "saml_post" && samlResponse);
+}
+
 function redirectEnd(location: string, publicOrigin: string): FlowEnd | null {
   // Relative, or on the auth domain: the flow continues through the router.
   if (!/^[a-z][a-z0-9+.-]*:/i.test(location) || location.startsWith(publicOrigin + "/") || location === publicOrigin) return null;
+  // Most redirects off the domain go to the customer's IdP: skip parsing when no parameter that could end a flow is there.
+  if (!ENDING_PARAM.test(location)) return null;
   let url: URL;
   try {
     url = new URL(location);
