@@ -26,12 +26,14 @@ import { unmatchedStore } from "../db/unmatched-store.ts";
 import { unmatchedRecord } from "./router/unmatched-record.ts";
 import { unmatchedObserver } from "./router/observe-unmatched.ts";
 import { storeOutcomes } from "./commands/store-outcomes.ts";
+import { startGuard } from "./commands/guard.ts";
+import type { GuardSettings } from "./commands/guard-settings.ts";
 import { outcomeRecorder } from "./router/outcome-recorder.ts";
 import { outcomeObserver } from "./router/observe-outcome.ts";
 import { flushOutcomes } from "./router/flush-outcomes.ts";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
-export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number; outcomeRetentionDays?: number }) {
+export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number; outcomeRetentionDays?: number; guard?: GuardSettings }) {
   const auth = await authFromEnv(options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
   const store = await openEventStore(options.db);
@@ -55,13 +57,17 @@ export async function composeCommands(options: { config: Config; db: Database; d
     store.expireIdempotencyKeys(options.idempotencyKeyTtlHours).catch((error) => options.log({ level: "warn", msg: "idempotency keys not expired", error: String(error) }));
   void expire();
   const expiry = setInterval(expire, 3600_000);
+  // The guard rolls back as actor `guard` through the same command path, hint included.
+  const guard = options.guard ? startGuard({ db: options.db, store, outcomes, providers: providerCatalog(options.config), policy: options.guard.policy, intervalMs: options.guard.intervalMs, log: options.log, onAppended }) : null;
   return {
     app,
     store,
+    guard,
     adminTokenFile: auth.adminTokenFile,
     stop: () => {
       clearInterval(expiry);
       stopOutcomes();
+      void guard?.stop();
     },
   };
 }

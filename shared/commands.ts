@@ -9,7 +9,7 @@ export type RegisterOrganization = {
 export type LinkIdentifier = { type: "LinkIdentifier"; organizationId: string; identifier: Identifier };
 export type UnlinkIdentifier = { type: "UnlinkIdentifier"; organizationId: string; identifier: Identifier };
 /** `to` absent means the configured target provider. */
-export type MigrateOrganization = { type: "MigrateOrganization"; organizationId: string; to?: string; reason: string };
+export type MigrateOrganization = { type: "MigrateOrganization"; organizationId: string; to?: string; reason: string; guard?: boolean };
 export type RollBackOrganization = { type: "RollBackOrganization"; organizationId: string; reason: string };
 
 export type OrganizationCommand =

@@ -12,7 +12,8 @@ export type IdentifierLinked = { type: "IdentifierLinked"; data: { organizationI
 export type IdentifierUnlinked = { type: "IdentifierUnlinked"; data: { organizationId: string; identifier: Identifier } };
 export type OrganizationMigrated = {
   type: "OrganizationMigrated";
-  data: { organizationId: string; from: string; to: string; reason: string };
+  /** `guard: false`: the operator asked the guard not to watch this migration (issue 12). */
+  data: { organizationId: string; from: string; to: string; reason: string; guard?: false };
 };
 /** `to` is the provider the organization was on before its last migration. */
 export type OrganizationRolledBack = {

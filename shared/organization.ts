@@ -89,7 +89,7 @@ export function decide(command: OrganizationCommand, state: OrganizationState, p
         throw new DomainError("unknown_provider", `no provider ${to} is configured (known: ${providers.ids.join(", ")})`);
       }
       if (to === state.provider) throw new DomainError("already_on_provider", `organization ${organizationId} is already on ${to}`);
-      return [{ type: "OrganizationMigrated", data: { organizationId, from: state.provider, to, reason } }];
+      return [{ type: "OrganizationMigrated", data: { organizationId, from: state.provider, to, reason, ...(command.guard === false ? { guard: false as const } : {}) } }];
     }
     case "RollBackOrganization": {
       const reason = requireReason(command.reason);

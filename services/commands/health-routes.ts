@@ -37,6 +37,8 @@ export function healthRoutes(deps: CommandsDeps) {
     const state = fold(history);
     const split = migration ? minuteOf(Date.parse(migration.recordedAt)) : null;
     const report = (part: readonly StoredOutcome[]) => providerHealth(part, at, flowTtlMs);
+    const from = migration?.type === "OrganizationMigrated" ? migration.data.from : null;
+    const isBefore = (r: StoredOutcome) => r.minute < split! || (r.minute === split && r.provider === from);
     return c.json({
       organizationId: id,
       provider: state.status === "registered" ? state.provider : null,
@@ -49,9 +51,9 @@ export function healthRoutes(deps: CommandsDeps) {
             position: migration.position,
             from: migration.type === "OrganizationMigrated" ? migration.data.from : null,
             to: migration.type === "OrganizationMigrated" ? migration.data.to : null,
-            // Flows are counted by the minute they started; the migration's own minute counts as after.
-            before: report(rows.filter((r) => r.minute < split!)),
-            after: report(rows.filter((r) => r.minute >= split!)),
+            // Flows are counted by the minute they started: in the migration's own minute, those on the old provider were before it.
+            before: report(rows.filter((r) => isBefore(r))),
+            after: report(rows.filter((r) => !isBefore(r))),
           }
         : null,
     });

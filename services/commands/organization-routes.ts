@@ -100,7 +100,7 @@ export function organizationRoutes(deps: CommandsDeps) {
 
   app.post("/:id/migrate", write, async (c) => {
     const { value, raw } = await readJson(c, migrateBody);
-    const command = { type: "MigrateOrganization", organizationId: c.req.param("id"), reason: value.reason, ...(value.to ? { to: value.to } : {}) } as const;
+    const command = { type: "MigrateOrganization", organizationId: c.req.param("id"), reason: value.reason, ...(value.to ? { to: value.to } : {}), ...(value.guard === false ? { guard: false } : {}) } as const;
     return run(c, command, raw, value.reason, routeAnswer);
   });
 

@@ -68,6 +68,10 @@ describe("MigrateOrganization", () => {
   const command = { type: "MigrateOrganization", organizationId: acme, reason: " moving " } as const;
   test("migrates to the configured target when no provider is named", () =>
     given(registered).when(command).then([migrated("legacy", "target")]));
+  test("records that the guard must not watch a migration asked with guard: false", () =>
+    given(registered).when({ ...command, guard: false }).then([{ type: "OrganizationMigrated", data: { organizationId: acme, from: "legacy", to: "target", reason: "moving", guard: false } }]));
+  test("records nothing about the guard by default (guard: true is the default)", () =>
+    given(registered).when({ ...command, guard: true }).then([migrated("legacy", "target")]));
   test("migrates to a named provider", () => given(registered).when({ ...command, to: "other" }).then([migrated("legacy", "other")]));
   test("rejects a migration to the provider it is already on", () =>
     given(registered, migrated("legacy", "target")).when(command).thenRejects("already_on_provider"));

@@ -28,6 +28,7 @@ import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { migrate, register, run } from "../support/commands.ts";
 import { PROVIDERS } from "../support/commands.ts";
 import { randomSecret } from "../support/secrets.ts";
+import { outcomesFlowing } from "./ready.ts";
 
 const PUBLIC = "https://auth.example.com";
 const APP = "https://app.acme-saas.com/callback";
@@ -64,6 +65,7 @@ describe("login outcomes from router to health endpoint (PostgreSQL + NATS)", ()
     // The command service side.
     const outcomes = outcomeStore(db);
     stops.push(storeOutcomes({ bus: apiBus, outcomes, log: silentLog, retentionDays: 30 }));
+    await outcomesFlowing(routerBus, outcomes);
     const api = createCommandsApp({ store, providers: PROVIDERS, verifyToken: await createTokenVerifier({ secret: SECRET }), log: silentLog, outcomes });
     const token = await mintToken(SECRET, { subject: "ops@example.com", scopes: ["migrations:read"], ttlSeconds: 300 });
     const get = async (path: string) => {
@@ -77,6 +79,7 @@ describe("login outcomes from router to health endpoint (PostgreSQL + NATS)", ()
     const config = parseConfig({ publicUrl: PUBLIC, providers: [{ id: "legacy", role: "legacy", origin: "http://127.0.0.1:1" }, { id: "target", role: "target", origin: "http://127.0.0.1:2" }] });
     const routes = new RouteTable(routeSource(db));
     await routes.load();
+    await eventually(async () => (await routes.refresh(), routes.providerOf("globex")), (p) => p === "legacy", 10_000);
     let now = Date.now() - 20 * 60_000;
     let targetAnswer = () => new Response(null, { status: 302, headers: { location: `${APP}?error=access_denied&error_description=nope` } });
     const recorder = outcomeRecorder();
@@ -109,15 +112,17 @@ describe("login outcomes from router to health endpoint (PostgreSQL + NATS)", ()
     await login("globex.com");
     await flusher.flush();
     await run(store, migrate("acme"));
-    await routes.refresh();
+    // The route table reads below the transaction-visibility horizon, which other sessions can hold back.
+    await eventually(async () => (await routes.refresh(), routes.providerOf("acme")), (p) => p === "target", 10_000);
     now = Date.now();
     // Now, on target: 3 of 3 fail.
     for (let i = 0; i < 3; i++) await login("acme.com");
     await flusher.flush();
 
     const since = new Date(Date.now() - 3600_000).toISOString();
+    // Flow ends are counted once their pin is verified, just after the answer: flush until all are in.
     const health = await eventually(
-      () => get(`/v1/organizations/acme/health?since=${since}`),
+      async () => (await flusher.flush(), get(`/v1/organizations/acme/health?since=${since}`)),
       (h) => h.status === 200 && h.body.providers.find((p: any) => p.provider === "target")?.failed === 3 && h.body.providers.find((p: any) => p.provider === "legacy")?.succeeded === 4,
       10_000,
     );
@@ -152,6 +157,7 @@ describe("login outcomes from router to health endpoint (PostgreSQL + NATS)", ()
     await eventually(async () => routerBus.connected() && apiBus.connected(), Boolean);
     const unmatched = unmatchedStore(db);
     stops.push(storeOutcomes({ bus: apiBus, outcomes: outcomeStore(db), unmatched, log: silentLog, retentionDays: 30 }));
+    await outcomesFlowing(routerBus, outcomeStore(db));
     const api = createCommandsApp({ store, providers: PROVIDERS, verifyToken: await createTokenVerifier({ secret: SECRET }), log: silentLog, unmatched });
     const token = await mintToken(SECRET, { subject: "ops@example.com", scopes: ["migrations:read", "migrations:write"], ttlSeconds: 300 });
     const call = async (method: string, path: string, body?: unknown) => {

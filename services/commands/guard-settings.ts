@@ -1,0 +1,26 @@
+import { ConfigError } from "../../shared/errors.ts";
+import type { GuardPolicy } from "../../shared/guard-policy.ts";
+import { env, positiveIntFrom } from "../settings.ts";
+
+export type GuardSettings = { policy: GuardPolicy; intervalMs: number } | null;
+
+/** The guard's settings (issue 12 §4), read with the rest at start-up; `GUARD=off` turns it off. */
+export function guardFrom(): GuardSettings {
+  const enabled = env("GUARD") ?? "on";
+  if (enabled !== "on" && enabled !== "off") throw new ConfigError("GUARD", `must be on or off, got ${enabled}`);
+  if (enabled === "off") return null;
+  const percent = (name: string, fallback: number) => {
+    const value = positiveIntFrom(name, fallback);
+    if (value > 100) throw new ConfigError(name, `must be a percentage (1-100), got ${value}`);
+    return value / 100;
+  };
+  return {
+    policy: {
+      windowMinutes: positiveIntFrom("GUARD_WINDOW_MINUTES", 30),
+      minFailures: positiveIntFrom("GUARD_MIN_FAILURES", 5),
+      failureRate: percent("GUARD_FAILURE_PERCENT", 50),
+      worseBy: percent("GUARD_WORSE_BY_PERCENT", 20),
+    },
+    intervalMs: positiveIntFrom("GUARD_INTERVAL_MS", 15_000),
+  };
+}
