@@ -27,13 +27,14 @@ import { unmatchedRecord } from "./router/unmatched-record.ts";
 import { unmatchedObserver } from "./router/observe-unmatched.ts";
 import { storeOutcomes } from "./commands/store-outcomes.ts";
 import { startGuard } from "./commands/guard.ts";
-import type { GuardSettings } from "./commands/guard-settings.ts";
+import type { GuardSettings, PreflightPolicy } from "./commands/safety-settings.ts";
+import { preflightProbe } from "./commands/preflight.ts";
 import { outcomeRecorder } from "./router/outcome-recorder.ts";
 import { outcomeObserver } from "./router/observe-outcome.ts";
 import { flushOutcomes } from "./router/flush-outcomes.ts";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
-export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number; outcomeRetentionDays?: number; guard?: GuardSettings }) {
+export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number; outcomeRetentionDays?: number; guard?: GuardSettings; preflightPolicy?: PreflightPolicy }) {
   const auth = await authFromEnv(options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
   const store = await openEventStore(options.db);
@@ -51,7 +52,13 @@ export async function composeCommands(options: { config: Config; db: Database; d
   const outcomes = outcomeStore(options.db);
   const unmatched = unmatchedStore(options.db);
   const stopOutcomes = storeOutcomes({ bus: options.bus, outcomes, unmatched, log: options.log, retentionDays: options.outcomeRetentionDays ?? 30 });
-  const app = createCommandsApp({ store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints, bus: options.bus, outcomes, unmatched });
+  // Preflight probes go through the router's own forwarding path (same headers, Host, TLS rules).
+  const forward = createForwarder({ publicUrl: options.config.publicUrl, fetch: await upstreamFetch(options.config.providers), rules: providerRules({ providers: options.config.providers, values: providerHeaderValues(options.config), trustedProxies: options.config.trustedProxies }) });
+  const preflight = preflightProbe({ providers: options.config.providers, forward, publicUrl: options.config.publicUrl });
+  const app = createCommandsApp({
+    store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints, bus: options.bus, outcomes, unmatched, preflight,
+    ...(options.preflightPolicy ? { preflightPolicy: options.preflightPolicy } : {}),
+  });
   // A retry comes within minutes; keys are kept IDEMPOTENCY_KEY_TTL_HOURS, then forgotten hourly.
   const expire = () =>
     store.expireIdempotencyKeys(options.idempotencyKeyTtlHours).catch((error) => options.log({ level: "warn", msg: "idempotency keys not expired", error: String(error) }));

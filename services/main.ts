@@ -1,5 +1,5 @@
 import process from "node:process";
-import { guardFrom } from "./commands/guard-settings.ts";
+import { guardFrom, preflightPolicyFrom } from "./commands/safety-settings.ts";
 import { openDatabase } from "../db/open.ts";
 import { devSecret } from "./auth-settings.ts";
 import { composeCommands, composeRouter } from "./compose.ts";
@@ -20,7 +20,7 @@ await startOrExit(async () => {
   const natsUrl = env("NATS_URL");
   const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate", log: jsonLog, ...(natsUrl ? { natsUrl } : {}) });
   const router = await composeRouter({ config, db, pinSecret, log: jsonLog, bus, pollMs: positiveIntFrom("ROUTE_POLL_MS", 1000), accessLog: accessLogFrom(), outcomeFlushMs: positiveIntFrom("OUTCOME_FLUSH_MS", 5000) });
-  const commands = await composeCommands({ config, db, dataDir: dir, log: jsonLog, bus, idempotencyKeyTtlHours: positiveIntFrom("IDEMPOTENCY_KEY_TTL_HOURS", 168), outcomeRetentionDays: positiveIntFrom("OUTCOME_RETENTION_DAYS", 30), guard: guardFrom() });
+  const commands = await composeCommands({ config, db, dataDir: dir, log: jsonLog, bus, idempotencyKeyTtlHours: positiveIntFrom("IDEMPOTENCY_KEY_TTL_HOURS", 168), outcomeRetentionDays: positiveIntFrom("OUTCOME_RETENTION_DAYS", 30), guard: guardFrom(), preflightPolicy: preflightPolicyFrom() });
   const servers: Server[] = [];
   if (env("SSOMIG_CONFIG") === undefined) {
     servers.push(await serve({ port: 9001, hostname: "127.0.0.1", fetch: demoUpstream("legacy") }));

@@ -1,3 +1,4 @@
+import type { PreflightCheck } from "./events.ts";
 import type { Identifier } from "./identifiers.ts";
 
 export type RegisterOrganization = {
@@ -9,7 +10,17 @@ export type RegisterOrganization = {
 export type LinkIdentifier = { type: "LinkIdentifier"; organizationId: string; identifier: Identifier };
 export type UnlinkIdentifier = { type: "UnlinkIdentifier"; organizationId: string; identifier: Identifier };
 /** `to` absent means the configured target provider. */
-export type MigrateOrganization = { type: "MigrateOrganization"; organizationId: string; to?: string; reason: string; guard?: boolean };
+export type MigrateOrganization = {
+  type: "MigrateOrganization";
+  organizationId: string;
+  to?: string;
+  reason: string;
+  guard?: boolean;
+  /** Refuse unless a passing preflight of the destination, checked at or after `since` (ISO time), is in the log. */
+  requirePreflight?: { since: string };
+};
+/** Appends a preflight's result; the probing happened before, outside the decider. */
+export type RecordPreflight = { type: "RecordPreflight"; organizationId: string; provider: string; checks: PreflightCheck[]; checkedAt: string };
 export type RollBackOrganization = { type: "RollBackOrganization"; organizationId: string; reason: string };
 
 export type OrganizationCommand =
@@ -17,4 +28,5 @@ export type OrganizationCommand =
   | LinkIdentifier
   | UnlinkIdentifier
   | MigrateOrganization
-  | RollBackOrganization;
+  | RollBackOrganization
+  | RecordPreflight;

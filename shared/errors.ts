@@ -43,6 +43,9 @@ export const ERROR_CODES = [
   // Raised and handled inside the services; listed so a leak still maps to a deliberate status.
   "idempotency_race",
   "bus_unavailable",
+  // Issue 12 (preflight): appended here, statuses in services/http/problem.ts.
+  "preflight_required",
+  "preflight_not_configured",
 ] as const;
 
 /** Every stable code the project can raise or answer; services/http/problem.ts gives each its status. */

@@ -21,12 +21,20 @@ export type OrganizationRolledBack = {
   data: { organizationId: string; from: string; to: string; reason: string };
 };
 
+/** The result of probing a provider for an organization before moving it (issue 12 §3). */
+export type PreflightCheck = { kind: string; value: string; passed: boolean; detail: string };
+export type PreflightRecorded = {
+  type: "PreflightRecorded";
+  data: { organizationId: string; provider: string; passed: boolean; checks: PreflightCheck[]; checkedAt: string };
+};
+
 export type OrganizationEvent =
   | OrganizationRegistered
   | IdentifierLinked
   | IdentifierUnlinked
   | OrganizationMigrated
-  | OrganizationRolledBack;
+  | OrganizationRolledBack
+  | PreflightRecorded;
 export type EventType = OrganizationEvent["type"];
 export const EVENT_TYPES: readonly EventType[] = [
   "OrganizationRegistered",
@@ -34,6 +42,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "IdentifierUnlinked",
   "OrganizationMigrated",
   "OrganizationRolledBack",
+  "PreflightRecorded",
 ];
 
 /** Payload schema version, bumped when a payload shape changes; readers upcast older ones. */

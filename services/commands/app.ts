@@ -13,6 +13,8 @@ import { healthRoutes } from "./health-routes.ts";
 import type { OutcomeStore } from "../../db/outcome-store.ts";
 import type { UnmatchedStore } from "../../db/unmatched-store.ts";
 import { unmatchedRoutes } from "./unmatched-routes.ts";
+import { preflightRoutes } from "./preflight-routes.ts";
+import type { Preflight } from "./preflight.ts";
 
 export type CommandsDeps = {
   store: EventStore;
@@ -29,6 +31,10 @@ export type CommandsDeps = {
   outcomes?: OutcomeStore;
   /** Unmatched traffic (issue 12 §2); without it GET /v1/unmatched answers 404. */
   unmatched?: UnmatchedStore;
+  /** Probes a provider for an organization (issue 12 preflight); without it POST .../preflight answers 422. */
+  preflight?: Preflight;
+  /** `migrate` refuses without a passing preflight newer than `maxAgeMinutes` when `required` (or when the command asks). */
+  preflightPolicy?: { required: boolean; maxAgeMinutes: number };
   /** A flow's longest life (the pin's): past it, a flow that did not end is abandoned. */
   flowTtlMs?: number;
   now?: () => number;
@@ -93,6 +99,7 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
 
   app.route("/v1", healthRoutes(deps));
   app.route("/v1/unmatched", unmatchedRoutes(deps));
+  app.route("/v1/organizations", preflightRoutes(deps));
   app.route("/v1/organizations", organizationRoutes(deps));
   app.route("/v1/events", logRoutes(deps));
 

@@ -12,7 +12,7 @@ export const registerBody = z
   .object({ id: z.string().max(63), name: z.string().max(200), identifiers: z.array(identifierInput).max(100).default([]) })
   .strict();
 export const identifierBody = identifierInput;
-export const migrateBody = z.object({ to: z.string().max(32).optional(), reason, guard: z.boolean().optional() }).strict();
+export const migrateBody = z.object({ to: z.string().max(32).optional(), reason, guard: z.boolean().optional(), requirePreflight: z.boolean().optional() }).strict();
 export const rollbackBody = z.object({ reason }).strict();
 
 /** Reads a JSON body: 415 unless JSON, 400 when malformed or when it has unknown or mistyped fields. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { OrganizationCommand, RegisterOrganization } from "../../shared/commands.ts";
+import type { OrganizationCommand, RecordPreflight, RegisterOrganization } from "../../shared/commands.ts";
 import { DomainError, type ErrorCode } from "../../shared/errors.ts";
 import type { OrganizationEvent } from "../../shared/events.ts";
 import { decide, fold } from "../../shared/organization.ts";
@@ -78,6 +78,30 @@ describe("MigrateOrganization", () => {
   test("rejects a provider that is not configured", () => given(registered).when({ ...command, to: "nope" }).thenRejects("unknown_provider"));
   test("rejects a migration without a reason", () => given(registered).when({ ...command, reason: " " }).thenRejects("reason_required"));
   test("rejects an unknown organization", () => given().when(command).thenRejects("organization_not_found"));
+});
+
+describe("RecordPreflight and migrate with requirePreflight", () => {
+  const check = (passed: boolean) => ({ kind: "connection", value: "acme-okta", passed, detail: passed ? "redirects to the IdP at acme.okta.com" : "error redirect: invalid_request" });
+  const preflight = (passed: boolean, checkedAt = "2026-11-30T10:00:00.000Z", provider = "target"): OrganizationEvent => ({
+    type: "PreflightRecorded",
+    data: { organizationId: acme, provider, passed, checks: [check(passed)], checkedAt },
+  });
+  const record = (passed: boolean): RecordPreflight => ({ type: "RecordPreflight", organizationId: acme, provider: "target", checks: [check(passed)], checkedAt: "2026-11-30T10:00:00.000Z" });
+  const migrate = { type: "MigrateOrganization", organizationId: acme, reason: "moving", requirePreflight: { since: "2026-11-30T09:30:00.000Z" } } as const;
+  test("records a preflight that passed when every check passed", () => given(registered).when(record(true)).then([preflight(true)]));
+  test("records a preflight that failed when one check failed", () => given(registered).when(record(false)).then([preflight(false)]));
+  test("records a preflight with no check as failed", () =>
+    given(registered).when({ ...record(true), checks: [] }).then([{ type: "PreflightRecorded", data: { organizationId: acme, provider: "target", passed: false, checks: [], checkedAt: "2026-11-30T10:00:00.000Z" } }]));
+  test("rejects a preflight of a provider that is not configured", () => given(registered).when({ ...record(true), provider: "nope" }).thenRejects("unknown_provider"));
+  test("migrates when a passing preflight of the destination is recent enough", () =>
+    given(registered, preflight(true)).when(migrate).then([migrated("legacy", "target")]));
+  test("refuses without any preflight", () => given(registered).when(migrate).thenRejects("preflight_required"));
+  test("refuses when the last preflight failed", () => given(registered, preflight(true), preflight(false)).when(migrate).thenRejects("preflight_required"));
+  test("refuses when the passing preflight is older than allowed", () =>
+    given(registered, preflight(true, "2026-11-30T09:00:00.000Z")).when(migrate).thenRejects("preflight_required"));
+  test("refuses when the preflight checked another provider", () => given(registered, preflight(true, undefined, "other")).when(migrate).thenRejects("preflight_required"));
+  test("a migration without requirePreflight ignores preflights", () =>
+    given(registered, preflight(false)).when({ type: "MigrateOrganization", organizationId: acme, reason: "moving" }).then([migrated("legacy", "target")]));
 });
 
 describe("RollBackOrganization", () => {

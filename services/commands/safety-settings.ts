@@ -4,7 +4,7 @@ import { env, positiveIntFrom } from "../settings.ts";
 
 export type GuardSettings = { policy: GuardPolicy; intervalMs: number } | null;
 
-/** The guard's settings (issue 12 §4), read with the rest at start-up; `GUARD=off` turns it off. */
+/** The safety loop's settings (issue 12). The guard's, read with the rest at start-up; `GUARD=off` turns it off. */
 export function guardFrom(): GuardSettings {
   const enabled = env("GUARD") ?? "on";
   if (enabled !== "on" && enabled !== "off") throw new ConfigError("GUARD", `must be on or off, got ${enabled}`);
@@ -23,4 +23,13 @@ export function guardFrom(): GuardSettings {
     },
     intervalMs: positiveIntFrom("GUARD_INTERVAL_MS", 15_000),
   };
+}
+
+export type PreflightPolicy = { required: boolean; maxAgeMinutes: number };
+
+/** `PREFLIGHT_REQUIRED=on`: every `migrate` needs a passing preflight newer than `PREFLIGHT_MAX_AGE_MINUTES`. */
+export function preflightPolicyFrom(): PreflightPolicy {
+  const required = env("PREFLIGHT_REQUIRED") ?? "off";
+  if (required !== "on" && required !== "off") throw new ConfigError("PREFLIGHT_REQUIRED", `must be on or off, got ${required}`);
+  return { required: required === "on", maxAgeMinutes: positiveIntFrom("PREFLIGHT_MAX_AGE_MINUTES", 60) };
 }
