@@ -5,7 +5,7 @@ import { z } from "zod";
  * (organization, provider, minute, outcome, error code), with a duration histogram for ends.
  * An operational read model, not events: lossy at worst, never part of the log.
  */
-export const OUTCOMES = ["started", "succeeded", "failed", "token_ok", "token_invalid_grant", "token_other"] as const;
+export const OUTCOMES = ["started", "succeeded", "failed", "silent_declined", "token_ok", "token_invalid_grant", "token_other"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 /** Upper bounds (ms) of the flow-duration histogram; the last bucket is everything above. Mergeable across routers. */

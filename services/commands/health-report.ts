@@ -8,6 +8,8 @@ export type ProviderHealth = {
   succeeded: number;
   failed: number;
   failedByCode: Record<string, number>;
+  /** Silent requests (prompt=none) answered login_required and the like: ended, neither success nor failure. */
+  silentDeclined: number;
   /** Started at least a pin lifetime ago and never ended. */
   abandoned: number;
   /** Started less than a pin lifetime ago and not ended yet. */
@@ -49,6 +51,10 @@ export function providerHealth(rows: readonly StoredOutcome[], nowMs: number, fl
         minute.ended += row.count;
         row.durations?.forEach((n, i) => (entry.histogram[i]! += n));
         break;
+      case "silent_declined":
+        health.silentDeclined += row.count;
+        minute.ended += row.count;
+        break;
       case "token_ok":
         health.tokens.ok += row.count;
         break;
@@ -74,7 +80,7 @@ export function providerHealth(rows: readonly StoredOutcome[], nowMs: number, fl
 }
 
 export function emptyHealth(provider: string): ProviderHealth {
-  return { provider, started: 0, succeeded: 0, failed: 0, failedByCode: {}, abandoned: 0, inFlight: 0, successRate: null, durationMs: { median: null, p95: null }, tokens: { ok: 0, invalidGrant: 0, other: 0 } };
+  return { provider, started: 0, succeeded: 0, failed: 0, failedByCode: {}, silentDeclined: 0, abandoned: 0, inFlight: 0, successRate: null, durationMs: { median: null, p95: null }, tokens: { ok: 0, invalidGrant: 0, other: 0 } };
 }
 
 /** The latest minutes with failures, newest first (minute resolution: that is what is stored). */

@@ -60,7 +60,7 @@ export function outcomeRecorder(options: { maxKeys?: number } = {}): OutcomeReco
         add(count(organizationId, provider, minuteOf(nowMs), "started"), null);
       }
       const startedMs = flow?.startedMs ?? nowMs;
-      add(count(organizationId, provider, minuteOf(startedMs), end.outcome, end.outcome === "failed" ? end.code : ""), Math.max(0, nowMs - startedMs));
+      add(count(organizationId, provider, minuteOf(startedMs), end.outcome, end.outcome === "succeeded" ? "" : end.code), Math.max(0, nowMs - startedMs));
     },
     token(organizationId, provider, outcome, nowMs) {
       add(count(organizationId, provider, minuteOf(nowMs), outcome), null);

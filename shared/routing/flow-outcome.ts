@@ -4,7 +4,14 @@ import type { RequestKind } from "./classify-request.ts";
  * How a login flow ended, read from the provider's answer alone (issue 12). Only the OAuth
  * `error` code is ever kept: never a code, token, assertion or `error_description`.
  */
-export type FlowEnd = { outcome: "succeeded" } | { outcome: "failed"; code: string };
+export type FlowEnd = { outcome: "succeeded" } | { outcome: "failed"; code: string } | { outcome: "silent_declined"; code: string };
+
+/**
+ * The answers a provider must give to a silent request (`prompt=none`, OpenID Connect Core
+ * §3.1.2.6) when the user has to interact: an application checking for a session gets them
+ * routinely. They end the flow, but they are not failed logins (the guard must not act on them).
+ */
+const SILENT_DECLINES: ReadonlySet<string> = new Set(["login_required", "consent_required", "interaction_required", "account_selection_required"]);
 
 /** What the router knows about one provider answer, without reading its body. */
 export type ProviderAnswer = {
@@ -65,7 +72,7 @@ function redirectEnd(location: string, publicOrigin: string): FlowEnd | null {
   if (url.hash.length > 1) params.push(new URLSearchParams(url.hash.slice(1)));
   for (const p of params) {
     const error = p.get("error");
-    if (error !== null) return { outcome: "failed", code: errorCode(error) };
+    if (error !== null) return SILENT_DECLINES.has(error) ? { outcome: "silent_declined", code: error } : { outcome: "failed", code: errorCode(error) };
   }
   for (const p of params) if (p.has("code") || p.has("id_token") || p.has("access_token")) return { outcome: "succeeded" };
   return null;

@@ -69,6 +69,13 @@ describe("login outcomes seen by the router", () => {
     expect(JSON.stringify(rows)).not.toContain("jane");
   });
 
+  test("a silent session check (prompt=none) answered login_required is counted apart, not as a failed login", async () => {
+    const w = world(() => redirect(`${APP}?error=login_required&state=s`));
+    await w.send("/authorize?client_id=acme-app&prompt=none");
+    expect(strip(w.recorder.drain()).map((r) => [r.outcome, r.code])).toEqual([["silent_declined", "login_required"], ["started", ""]]);
+    expect(w.metrics.render()).not.toContain('outcome="failed"');
+  });
+
   test("a 500 on the callback is a failure; reloading the callback does not count the flow twice", async () => {
     const w = world((_, r) => (r.target.startsWith("/authorize") ? redirect("https://idp.acme.com/sso") : new Response("boom", { status: 500 })));
     await w.send("/authorize?client_id=acme-app");

@@ -20,6 +20,12 @@ describe("classifyFlowEnd", () => {
     expect(JSON.stringify(end)).not.toContain("jane");
   });
 
+  test("a silent request's login_required (prompt=none) ends the flow without counting as a failed login", () => {
+    for (const code of ["login_required", "consent_required", "interaction_required", "account_selection_required"]) {
+      expect(classifyFlowEnd(answer({ kind: "authorize", location: `https://app.example.com/cb?error=${code}&state=s` }), ORIGIN)).toEqual({ outcome: "silent_declined", code });
+    }
+  });
+
   test("an error code that is not a plain token is reduced to other (it may carry personal data)", () => {
     expect(classifyFlowEnd(answer({ location: "https://app.example.com/cb?error=jane%40acme.com" }), ORIGIN)).toEqual({ outcome: "failed", code: "other" });
     expect(errorCode("x".repeat(65))).toBe("other");
