@@ -1,7 +1,8 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { parseConfig, providerCatalog } from "../../shared/config.ts";
 import { openEventStore } from "../../db/event-store.ts";
 import { openPglite } from "../../db/pglite.ts";
+import type { Database } from "../../db/sql.ts";
 import { createCommandsApp } from "../../services/commands/app.ts";
 import { createTokenVerifier } from "../../services/commands/auth.ts";
 import { preflightProbe } from "../../services/commands/preflight.ts";
@@ -15,7 +16,7 @@ const SECRET = randomSecret("api");
 const PUBLIC = "https://auth.example.com";
 
 // A real HTTP server plays the target provider; the probe goes through the router's forwarder.
-describe("preflight", async () => {
+describe("preflight", () => {
   const target = startUpstream("target");
   const legacy = startUpstream("legacy");
   const ready = new Set<string>(["acme-okta"]);
@@ -35,11 +36,16 @@ describe("preflight", async () => {
       { id: "target", role: "target", origin: target.origin, preflight: { clientId: "preflight-app", redirectUri: "https://app.example.com/cb" } },
     ],
   });
-  const db = await openPglite();
-  const store = await openEventStore(db);
-  const preflight = preflightProbe({ providers: config.providers, forward: createForwarder({ publicUrl: PUBLIC, fetch: (input, init) => fetch(input, init) }), publicUrl: PUBLIC });
-  const app = createCommandsApp({ store, providers: providerCatalog(config), verifyToken: await createTokenVerifier({ secret: SECRET }), log: silentLog, preflight });
-  const token = await mintToken(SECRET, { subject: "ops@example.com", scopes: ["migrations:write"], ttlSeconds: 300 });
+  let db: Database;
+  let app: ReturnType<typeof createCommandsApp>;
+  let token: string;
+  beforeAll(async () => {
+    db = await openPglite();
+    const store = await openEventStore(db);
+    const preflight = preflightProbe({ providers: config.providers, forward: createForwarder({ publicUrl: PUBLIC, fetch: (input, init) => fetch(input, init) }), publicUrl: PUBLIC });
+    app = createCommandsApp({ store, providers: providerCatalog(config), verifyToken: await createTokenVerifier({ secret: SECRET }), log: silentLog, preflight });
+    token = await mintToken(SECRET, { subject: "ops@example.com", scopes: ["migrations:write"], ttlSeconds: 300 });
+  });
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await app.request(path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
     return { status: response.status, body: (await response.json()) as any };
@@ -47,7 +53,7 @@ describe("preflight", async () => {
   afterAll(async () => {
     target.stop();
     legacy.stop();
-    await db.close();
+    await db?.close();
   });
 
   test("probes each identifier that can start a flow through the forwarder and records the result as an event", async () => {
