@@ -23,10 +23,13 @@ export type MigrateOrganization = {
 export type RecordPreflight = { type: "RecordPreflight"; organizationId: string; provider: string; checks: PreflightCheck[]; checkedAt: string };
 export type RollBackOrganization = { type: "RollBackOrganization"; organizationId: string; reason: string };
 
+export type SetGuard = { type: "SetGuard"; organizationId: string; enabled: boolean };
+
 export type OrganizationCommand =
   | RegisterOrganization
   | LinkIdentifier
   | UnlinkIdentifier
   | MigrateOrganization
   | RollBackOrganization
-  | RecordPreflight;
+  | RecordPreflight
+  | SetGuard;

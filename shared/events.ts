@@ -28,13 +28,17 @@ export type PreflightRecorded = {
   data: { organizationId: string; provider: string; passed: boolean; checks: PreflightCheck[]; checkedAt: string };
 };
 
+/** The guard's per-organization switch (issue 12 §4): off, it never rolls this organization back. */
+export type GuardSet = { type: "GuardSet"; data: { organizationId: string; enabled: boolean } };
+
 export type OrganizationEvent =
   | OrganizationRegistered
   | IdentifierLinked
   | IdentifierUnlinked
   | OrganizationMigrated
   | OrganizationRolledBack
-  | PreflightRecorded;
+  | PreflightRecorded
+  | GuardSet;
 export type EventType = OrganizationEvent["type"];
 export const EVENT_TYPES: readonly EventType[] = [
   "OrganizationRegistered",
@@ -43,6 +47,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "OrganizationMigrated",
   "OrganizationRolledBack",
   "PreflightRecorded",
+  "GuardSet",
 ];
 
 /** Payload schema version, bumped when a payload shape changes; readers upcast older ones. */

@@ -14,6 +14,8 @@ export type RegisteredOrganization = {
   rollbackTo: string[];
   /** The last preflight (issue 12): which provider, whether it passed, when. */
   preflight?: { provider: string; passed: boolean; checkedAt: string };
+  /** False when an operator turned the guard off for this organization. */
+  guardEnabled?: boolean;
 };
 export type OrganizationState = { status: "unregistered" } | RegisteredOrganization;
 
@@ -42,6 +44,8 @@ export function evolve(state: OrganizationState, event: OrganizationEvent): Orga
       return registered(state, (s) => ({ ...s, provider: event.data.to, rollbackTo: [...s.rollbackTo, event.data.from] }));
     case "OrganizationRolledBack":
       return registered(state, (s) => ({ ...s, provider: event.data.to, rollbackTo: s.rollbackTo.slice(0, -1) }));
+    case "GuardSet":
+      return registered(state, (s) => ({ ...s, guardEnabled: event.data.enabled }));
     case "PreflightRecorded":
       return registered(state, (s) => ({ ...s, preflight: { provider: event.data.provider, passed: event.data.passed, checkedAt: event.data.checkedAt } }));
   }
@@ -95,6 +99,10 @@ export function decide(command: OrganizationCommand, state: OrganizationState, p
       if (to === state.provider) throw new DomainError("already_on_provider", `organization ${organizationId} is already on ${to}`);
       if (command.requirePreflight) requirePassingPreflight(state, to, command.requirePreflight.since);
       return [{ type: "OrganizationMigrated", data: { organizationId, from: state.provider, to, reason, ...(command.guard === false ? { guard: false as const } : {}) } }];
+    }
+    case "SetGuard": {
+      const current = state.guardEnabled ?? true;
+      return current === command.enabled ? [] : [{ type: "GuardSet", data: { organizationId, enabled: command.enabled } }];
     }
     case "RecordPreflight": {
       if (!providers.ids.includes(command.provider)) throw new DomainError("unknown_provider", `no provider ${command.provider} is configured`);

@@ -2,6 +2,7 @@ import { VersionConflict } from "../../shared/errors.ts";
 import { organizationIdOf, type RecordedEvent } from "../../shared/events.ts";
 import { judgeMigration, type GuardPolicy, type LoginTally } from "../../shared/guard-policy.ts";
 import { minuteOf } from "../../shared/login-outcomes.ts";
+import { fold } from "../../shared/organization.ts";
 import type { ProviderCatalog } from "../../shared/providers.ts";
 import type { EventStore } from "../../db/event-store.ts";
 import { asTheOnlyRunner, recentlyMigrated } from "../../db/guard-source.ts";
@@ -53,6 +54,8 @@ export function startGuard(deps: {
     const history = await deps.store.readStream(streamId);
     const migration = history.at(-1);
     if (migration?.type !== "OrganizationMigrated" || migration.data.guard === false) return null;
+    const state = fold(history);
+    if (state.status === "registered" && state.guardEnabled === false) return null;
     const organizationId = organizationIdOf(streamId);
     const movedAt = Date.parse(migration.recordedAt);
     const minutesSince = (now() - movedAt) / 60_000;

@@ -9,6 +9,7 @@ import { executeCommand } from "./execute-command.ts";
 import { readJson } from "./input.ts";
 
 const preflightBody = z.object({ to: z.string().max(32).optional() }).strict();
+const guardBody = z.object({ enabled: z.boolean() }).strict();
 
 /**
  * `POST /v1/organizations/{id}/preflight {to?}`: probes the destination (default: the target
@@ -37,6 +38,19 @@ export function preflightRoutes(deps: CommandsDeps) {
     );
     const body = stored.body as { checks: unknown[] };
     return c.json(body.checks.length === 0 ? { ...body, detail: "no identifier can start a flow (link a connection or a domain)" } : body, 200);
+  });
+
+  // `PUT /v1/organizations/{id}/guard {enabled}`: the guard's per-organization switch, as an event.
+  app.put("/:id/guard", write, async (c) => {
+    const id = c.req.param("id");
+    const { value } = await readJson(c, guardBody);
+    const stored = await executeCommand(
+      deps,
+      { type: "SetGuard", organizationId: id, enabled: value.enabled },
+      { actor: c.get("principal").subject, requestId: c.get("requestId"), reason: null },
+      (o) => ({ status: 200, body: { organizationId: id, guardEnabled: o.state.status === "registered" ? (o.state.guardEnabled ?? true) : null, version: o.version, position: o.position } }),
+    );
+    return c.json(stored.body, 200);
   });
   return app;
 }

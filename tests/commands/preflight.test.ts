@@ -93,6 +93,18 @@ describe("preflight", () => {
     expect(moved.body.provider).toBe("target");
   });
 
+  test("PUT /v1/organizations/{id}/guard turns the guard off and on as events", async () => {
+    const put = async (enabled: unknown) => {
+      const response = await app.request("/v1/organizations/acme/guard", { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ enabled }) });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    expect((await put(false)).body.guardEnabled).toBe(false);
+    expect((await put(true)).body.guardEnabled).toBe(true);
+    expect((await put("no")).status).toBe(400);
+    const events = (await call("GET", "/v1/organizations/acme/events")).body.events.filter((e: any) => e.type === "GuardSet");
+    expect(events.map((e: any) => [e.data.enabled, e.actor])).toEqual([[false, "ops@example.com"], [true, "ops@example.com"]]);
+  });
+
   test("a provider without a preflight application is refused with a clear code; an unknown organization is 404", async () => {
     expect((await call("POST", "/v1/organizations/acme/preflight", { to: "legacy" })).body.code).toBe("preflight_not_configured");
     expect((await call("POST", "/v1/organizations/nobody/preflight")).status).toBe(404);

@@ -104,6 +104,15 @@ describe("RecordPreflight and migrate with requirePreflight", () => {
     given(registered, preflight(false)).when({ type: "MigrateOrganization", organizationId: acme, reason: "moving" }).then([migrated("legacy", "target")]));
 });
 
+describe("SetGuard", () => {
+  const off = { type: "SetGuard", organizationId: acme, enabled: false } as const;
+  test("turns the guard off for an organization", () => given(registered).when(off).then([{ type: "GuardSet", data: { organizationId: acme, enabled: false } }]));
+  test("records nothing when the guard is already in that state (on by default)", () => given(registered).when({ ...off, enabled: true }).then([]));
+  test("turns it back on", () =>
+    given(registered, { type: "GuardSet", data: { organizationId: acme, enabled: false } }).when({ ...off, enabled: true }).then([{ type: "GuardSet", data: { organizationId: acme, enabled: true } }]));
+  test("rejects an unknown organization", () => given().when(off).thenRejects("organization_not_found"));
+});
+
 describe("RollBackOrganization", () => {
   const command = { type: "RollBackOrganization", organizationId: acme, reason: "broken" } as const;
   test("goes back to the provider before the last migration", () =>

@@ -140,8 +140,15 @@ describe("the guard (PostgreSQL + NATS)", () => {
     expect((await store.readStream("organization-globex")).at(-1)!.type).toBe("OrganizationMigrated");
   });
 
-  test("never acts on a migration made with guard: false, nor on an organization an operator changed since", async () => {
+  test("never acts on a migration made with guard: false, on an organization whose guard is off, nor on one an operator changed since", async () => {
     const w = await world();
+    await run(store, register("stark", [{ kind: "domain", value: "stark.example" }]));
+    await run(store, { type: "SetGuard", organizationId: "stark", enabled: false });
+    await run(store, migrate("stark"));
+    await w.routedTo("stark", "target");
+    w.broken.add("stark");
+    for (let i = 0; i < 6; i++) expect(await w.login("stark")).toBe("failed");
+    await w.delivered("stark", 6);
     await run(store, register("initech", [{ kind: "domain", value: "initech.example" }]));
     await run(store, { type: "MigrateOrganization", organizationId: "initech", reason: "moving", guard: false });
     await run(store, register("hooli", [{ kind: "domain", value: "hooli.example" }]));
