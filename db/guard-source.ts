@@ -16,7 +16,9 @@ export async function recentlyMigrated(db: Database, minutes: number): Promise<s
  * Runs `fn` only if no other command service is running it right now: a transaction-scoped
  * advisory lock on PostgreSQL (released at commit, so a crashed replica never keeps it). PGlite
  * is one process with one connection: there is nobody to exclude, and a transaction held open
- * there would block `fn`'s own queries.
+ * there would block `fn`'s own queries. On PostgreSQL `fn` runs on other pool connections while
+ * the lock's transaction holds one (postgres.js pools 10), and takes no transaction id, so it
+ * holds back no log reader's visibility horizon.
  */
 export async function asTheOnlyRunner<T>(db: Database, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
   if (db.kind === "pglite") return { ran: true, value: await fn() };
