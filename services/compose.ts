@@ -26,8 +26,33 @@ import { providerHeaderValues } from "./settings.ts";
 import type { CredentialRecord } from "./bus/credential-record.ts";
 import type { CredentialRouting } from "./router/credential-routing.ts";
 
+import { outcomeStore } from "../db/outcome-store.ts";
+import { unmatchedStore } from "../db/unmatched-store.ts";
+import { unmatchedRecord } from "./router/unmatched-record.ts";
+import { unmatchedObserver } from "./router/observe-unmatched.ts";
+import { storeOutcomes } from "./commands/store-outcomes.ts";
+import { startGuard } from "./commands/guard.ts";
+import type { GuardSettings, PreflightPolicy } from "./settings.ts";
+import { preflightProbe } from "./commands/preflight.ts";
+import { outcomeRecorder } from "./router/outcome-recorder.ts";
+import { outcomeObserver } from "./router/observe-outcome.ts";
+import { flushOutcomes } from "./router/flush-outcomes.ts";
+
+
 /** Builds the command API from the environment and an open database (migrating it first). */
-export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number; auth?: AuthSettings; horizonMaxAgeMs?: number }) {
+export async function composeCommands(options: {
+  config: Config;
+  db: Database;
+  dataDir: string;
+  log: Log;
+  bus: Bus;
+  idempotencyKeyTtlHours: number;
+  auth?: AuthSettings;
+  horizonMaxAgeMs?: number;
+  outcomeRetentionDays?: number;
+  guard?: GuardSettings;
+  preflightPolicy?: PreflightPolicy;
+}) {
   const auth = options.auth ? await authFromSettings(options.auth, options.dataDir) : await authFromEnv(options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
   const store = await openEventStore(options.db);
@@ -42,6 +67,12 @@ export async function composeCommands(options: { config: Config; db: Database; d
       },
     );
   };
+  const outcomes = outcomeStore(options.db);
+  const unmatched = unmatchedStore(options.db);
+  const stopOutcomes = storeOutcomes({ bus: options.bus, outcomes, unmatched, log: options.log, retentionDays: options.outcomeRetentionDays ?? 30 });
+  // Preflight probes go through the router's own forwarding path (same headers, Host, TLS rules).
+  const forward = createForwarder({ publicUrl: options.config.publicUrl, fetch: await upstreamFetch(options.config.providers), rules: providerRules({ providers: options.config.providers, values: providerHeaderValues(options.config), trustedProxies: options.config.trustedProxies }) });
+  const preflight = preflightProbe({ providers: options.config.providers, forward, publicUrl: options.config.publicUrl });
   const app = createCommandsApp({
     store,
     providers: providerCatalog(options.config),
@@ -52,13 +83,29 @@ export async function composeCommands(options: { config: Config; db: Database; d
     bus: options.bus,
     horizon: () => readHorizon(options.db),
     ...(options.horizonMaxAgeMs ? { horizonMaxAgeMs: options.horizonMaxAgeMs } : {}),
+    outcomes,
+    unmatched,
+    preflight,
+    ...(options.preflightPolicy ? { preflightPolicy: options.preflightPolicy } : {}),
   });
   // A retry comes within minutes; keys are kept IDEMPOTENCY_KEY_TTL_HOURS, then forgotten hourly.
   const expire = () =>
     store.expireIdempotencyKeys(options.idempotencyKeyTtlHours).catch((error) => options.log({ level: "warn", msg: "idempotency keys not expired", error: String(error) }));
   void expire();
   const expiry = setInterval(expire, 3600_000);
-  return { app, store, adminTokenFile: auth.adminTokenFile, stop: () => clearInterval(expiry) };
+  // The guard rolls back as actor `guard` through the same command path, hint included.
+  const guard = options.guard ? startGuard({ db: options.db, store, outcomes, providers: providerCatalog(options.config), policy: options.guard.policy, intervalMs: options.guard.intervalMs, log: options.log, onAppended }) : null;
+  return {
+    app,
+    store,
+    guard,
+    adminTokenFile: auth.adminTokenFile,
+    stop: () => {
+      clearInterval(expiry);
+      stopOutcomes();
+      void guard?.stop();
+    },
+  };
 }
 
 /**
@@ -78,6 +125,7 @@ export async function composeRouter(options: {
   horizonMaxAgeMs?: number;
   credentials?: CredentialRecord;
   timeouts?: { bodyTimeoutMs: number; upstreamIdleMs: number };
+  outcomeFlushMs?: number;
 }) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
   const routes = new RouteTable(routeSource(options.db));
@@ -94,6 +142,9 @@ export async function composeRouter(options: {
   const fetch = await upstreamFetch(options.config.providers);
   const metrics = routerMetrics();
   let credentialRouting: CredentialRouting | null = null;
+  const recorder = outcomeRecorder();
+  const unmatched = unmatchedRecord();
+  const outcomes = flushOutcomes({ router: crypto.randomUUID(), recorder, unmatched, bus: options.bus, intervalMs: options.outcomeFlushMs ?? 5000, log: options.log });
   const app = createRouterApp({
     config: options.config,
     routes,
@@ -104,10 +155,12 @@ export async function composeRouter(options: {
     metrics,
     log: options.log,
     accessLog: options.accessLog ?? true,
+    unmatched: unmatchedObserver(unmatched),
+    outcomes: outcomeObserver({ recorder, metrics, publicOrigin: new URL(options.config.publicUrl).origin }),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     onCredentialRouting: (routing) => (credentialRouting = routing),
     ...(options.timeouts ? { bodyTimeoutMs: options.timeouts.bodyTimeoutMs } : {}),
   });
   const credentials = () => credentialRouting!.stats();
-  return { app, admin: createAdminApp({ routes, metrics, follower, credentials }), routes, follower };
+  return { app, admin: createAdminApp({ routes, metrics, follower, credentials }), routes, follower, outcomes };
 }

@@ -19,8 +19,8 @@ await startOrExit(async () => {
   const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate", timeoutMs: settings.databaseTimeoutMs, ...(databaseUrl ? { databaseUrl } : {}) });
   const pinSecret = settings.routerPinSecret ?? (await devSecret(dir, "pin.secret"));
   const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate", log, pingIntervalMs: settings.natsPingIntervalMs, ...(natsUrl ? { natsUrl } : {}) });
-  const router = await composeRouter({ config, db, pinSecret, log, bus, pollMs: settings.routePollMs, accessLog: settings.routerAccessLog, timeouts: settings.routerTimeouts, timeoutMs: clientTimeoutMs(settings.databaseTimeoutMs), horizonMaxAgeMs: settings.horizonMaxAgeMs });
-  const commands = await composeCommands({ config, db, dataDir: dir, log, bus, idempotencyKeyTtlHours: settings.idempotencyKeyTtlHours, auth: settings.auth, horizonMaxAgeMs: settings.horizonMaxAgeMs });
+  const router = await composeRouter({ config, db, pinSecret, log, bus, pollMs: settings.routePollMs, accessLog: settings.routerAccessLog, timeouts: settings.routerTimeouts, timeoutMs: clientTimeoutMs(settings.databaseTimeoutMs), horizonMaxAgeMs: settings.horizonMaxAgeMs, outcomeFlushMs: settings.outcomeFlushMs });
+  const commands = await composeCommands({ config, db, dataDir: dir, log, bus, idempotencyKeyTtlHours: settings.idempotencyKeyTtlHours, auth: settings.auth, horizonMaxAgeMs: settings.horizonMaxAgeMs, outcomeRetentionDays: settings.outcomeRetentionDays, guard: settings.guard, preflightPolicy: settings.preflightPolicy });
   const servers: Server[] = [];
   const demo = settings.configPath === undefined;
   if (demo) {
@@ -57,6 +57,7 @@ await startOrExit(async () => {
     stopping = true;
     await Promise.all(servers.map((s) => s.close()));
     await router.follower.stop();
+    await router.outcomes.stop();
     commands.stop();
     await bus.close();
     await db.close();

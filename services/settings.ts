@@ -6,6 +6,13 @@ import { isConnectionError } from "../db/sql.ts";
 import { demoConfig, parseConfig, type Config } from "../shared/config.ts";
 import type { ProviderHeaderValues } from "./router/provider-headers.ts";
 import { redactUrl, scrubber, secretsIn } from "./redact.ts";
+import type { GuardPolicy } from "../shared/guard-policy.ts";
+
+/** The guard's thresholds and how often it looks; null when GUARD=off. */
+export type GuardSettings = { policy: GuardPolicy; intervalMs: number } | null;
+
+/** `migrate` refuses without a passing preflight newer than `maxAgeMinutes` when `required` (or when the command asks). */
+export type PreflightPolicy = { required: boolean; maxAgeMinutes: number };
 
 /** Which entry point is starting: the defaults and the required settings differ. */
 export type Service = "embedded" | "api" | "router";
@@ -41,6 +48,14 @@ export type Settings = {
   natsPingIntervalMs: number;
   /** The router's bounds on the two ends it does not control: a request body's arrival, a provider body's silences. */
   routerTimeouts: { bodyTimeoutMs: number; upstreamIdleMs: number };
+  /** OUTCOME_FLUSH_MS: how often a router ships its login outcome counts. */
+  outcomeFlushMs: number;
+  /** OUTCOME_RETENTION_DAYS: how long the API keeps them. */
+  outcomeRetentionDays: number;
+  /** The guard (GUARD=off: null): its thresholds and how often it looks. */
+  guard: GuardSettings;
+  /** PREFLIGHT_REQUIRED / PREFLIGHT_MAX_AGE_MINUTES. */
+  preflightPolicy: PreflightPolicy;
   auth: AuthSettings;
   /** Values no log line may carry (URL passwords, signing secrets): every logger masks them. */
   secrets: string[];
@@ -62,6 +77,7 @@ const integer = (fallback: number, min: number, max: number, message: string) =>
 const port = (fallback: number) => integer(fallback, 0, 65535, "must be a port number (0 to 65535)");
 const positive = (fallback: number) => integer(fallback, 1, Number.MAX_SAFE_INTEGER, "must be a positive integer");
 const host = optional.refine((v) => v === undefined || /^[A-Za-z0-9.:_%-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(v), "must be an IP address or a host name (e.g. 127.0.0.1, 0.0.0.0, ::)");
+const onOff = optional.refine((v) => v === undefined || v === "on" || v === "off", "must be on or off");
 const secret32 = optional.refine((v) => v === undefined || new TextEncoder().encode(v).length >= 32, "must be at least 32 bytes");
 const url = (schemes: readonly string[], example: string) =>
   optional.refine(
@@ -84,13 +100,23 @@ const ENVIRONMENT = z.object({
   ROUTER_ADMIN_PORT: port(9090),
   ROUTER_PIN_SECRET: secret32,
   ROUTE_POLL_MS: positive(1000),
-  ROUTER_ACCESS_LOG: optional.refine((v) => v === undefined || v === "on" || v === "off", "must be on or off"),
+  ROUTER_ACCESS_LOG: onOff,
   IDEMPOTENCY_KEY_TTL_HOURS: positive(168),
   DATABASE_TIMEOUT_MS: positive(10_000),
   HORIZON_MAX_AGE_MS: positive(30_000),
   NATS_PING_INTERVAL_MS: positive(5_000),
   ROUTER_BODY_TIMEOUT_MS: positive(10_000),
   ROUTER_UPSTREAM_IDLE_MS: positive(10_000),
+  OUTCOME_FLUSH_MS: positive(5_000),
+  OUTCOME_RETENTION_DAYS: positive(30),
+  GUARD: onOff,
+  GUARD_WINDOW_MINUTES: positive(30),
+  GUARD_MIN_FAILURES: positive(5),
+  GUARD_FAILURE_PERCENT: integer(50, 1, 100, "must be a percentage (1 to 100)"),
+  GUARD_WORSE_BY_PERCENT: integer(20, 1, 100, "must be a percentage (1 to 100)"),
+  GUARD_INTERVAL_MS: positive(15_000),
+  PREFLIGHT_REQUIRED: onOff,
+  PREFLIGHT_MAX_AGE_MINUTES: positive(60),
   AUTH_JWKS_URL: url(["https:", "http:"], "https://idp.example.com/.well-known/jwks.json"),
   AUTH_PUBLIC_KEY: optional,
   AUTH_PUBLIC_KEY_ALG: optional.refine((v) => v === undefined || (PUBLIC_KEY_ALGORITHMS as readonly string[]).includes(v), `must be one of ${PUBLIC_KEY_ALGORITHMS.join(", ")}`),
@@ -152,6 +178,16 @@ export function loadSettings(environment: Record<string, string | undefined>, se
     horizonMaxAgeMs: e.HORIZON_MAX_AGE_MS,
     natsPingIntervalMs: e.NATS_PING_INTERVAL_MS,
     routerTimeouts: { bodyTimeoutMs: e.ROUTER_BODY_TIMEOUT_MS, upstreamIdleMs: e.ROUTER_UPSTREAM_IDLE_MS },
+    outcomeFlushMs: e.OUTCOME_FLUSH_MS,
+    outcomeRetentionDays: e.OUTCOME_RETENTION_DAYS,
+    guard:
+      e.GUARD === "off"
+        ? null
+        : {
+            policy: { windowMinutes: e.GUARD_WINDOW_MINUTES, minFailures: e.GUARD_MIN_FAILURES, failureRate: e.GUARD_FAILURE_PERCENT / 100, worseBy: e.GUARD_WORSE_BY_PERCENT / 100 },
+            intervalMs: e.GUARD_INTERVAL_MS,
+          },
+    preflightPolicy: { required: e.PREFLIGHT_REQUIRED === "on", maxAgeMinutes: e.PREFLIGHT_MAX_AGE_MINUTES },
     auth,
     secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: [e.AUTH_SECRET, e.ROUTER_PIN_SECRET] }),
   };

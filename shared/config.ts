@@ -91,6 +91,8 @@ const providerSchema = z
     serverName: dnsName.optional(),
     /** A PEM file of CA certificates trusted for this provider only (a private CA in front of it). */
     caFile: z.string().min(1).optional(),
+    /** The application the command service presents when it probes this provider before a migration (issue 12 preflight). */
+    preflight: z.object({ clientId: z.string().min(1).max(256), redirectUri: z.string().url(), scope: z.string().max(512).default("openid") }).strict().optional(),
   })
   .strict()
   .superRefine((p, ctx) => {

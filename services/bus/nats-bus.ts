@@ -1,4 +1,5 @@
 import { connect, Events, type NatsConnection } from "nats";
+import { parseOutcomeBatch, type OutcomeBatch } from "../../shared/login-outcomes.ts";
 import { BusUnavailable, parseHint, type Bus, type RouteHint } from "./bus.ts";
 
 export type NatsBusOptions = {
@@ -27,6 +28,22 @@ export function natsBus(options: NatsBusOptions): Bus {
   const subject = `${options.prefix}.routes.changed`;
   const handlers = new Set<(hint: RouteHint) => void>();
   const reconnectHandlers = new Set<() => void>();
+  const outcomesSubject = `${options.prefix}.outcomes`;
+  const outcomeHandlers = new Set<(batch: OutcomeBatch) => void>();
+  let outcomesSubscribed = false;
+  // Only a command service listens for outcomes (routers never pay for each other's batches); a queue group gives each batch to one replica.
+  const listenForOutcomes = (connection: NatsConnection) => {
+    if (outcomesSubscribed || outcomeHandlers.size === 0) return;
+    outcomesSubscribed = true;
+    connection.subscribe(outcomesSubject, {
+      queue: "ssomigrate-outcomes",
+      callback: (error, message) => {
+        if (error) return options.onError?.(error);
+        const batch = parseOutcomeBatch(textDecoder.decode(message.data));
+        if (batch) for (const handler of outcomeHandlers) return handler(batch);
+      },
+    });
+  };
   let nc: NatsConnection | null = null;
   let up = false;
   let closed = false;
@@ -57,6 +74,7 @@ export function natsBus(options: NatsBusOptions): Bus {
           if (hint) for (const handler of handlers) handler(hint);
         },
       });
+      listenForOutcomes(connection);
       await connection.flush(); // the server has our subscription before we call ourselves connected
       up = true;
       for (const handler of reconnectHandlers) handler();
@@ -76,6 +94,15 @@ export function natsBus(options: NatsBusOptions): Bus {
       if (!nc || !up || closed) throw new BusUnavailable(`NATS at ${options.url} is not connected`);
       nc.publish(subject, textEncoder.encode(JSON.stringify({ orgId: hint.orgId, position: hint.position })));
     },
+    async publishOutcomes(batch) {
+      if (!nc || !up || closed) throw new BusUnavailable(`NATS at ${options.url} is not connected`);
+      nc.publish(outcomesSubject, textEncoder.encode(JSON.stringify(batch)));
+    },
+    subscribeOutcomes(handler) {
+      outcomeHandlers.add(handler);
+      if (nc) listenForOutcomes(nc);
+      return () => void outcomeHandlers.delete(handler);
+    },
     subscribe(handler) {
       handlers.add(handler);
       return () => void handlers.delete(handler);
@@ -89,6 +116,7 @@ export function natsBus(options: NatsBusOptions): Bus {
       if (closed) return;
       closed = true;
       handlers.clear();
+      outcomeHandlers.clear();
       const connection = nc;
       if (connection && !connection.isClosed()) {
         await connection.drain().catch(() => connection.close());

@@ -11,6 +11,12 @@ import type { AppendedChange } from "./execute-command.ts";
 import { onlyQuery } from "./input.ts";
 import { logRoutes } from "./log-routes.ts";
 import { organizationRoutes } from "./organization-routes.ts";
+import { healthRoutes } from "./health-routes.ts";
+import type { OutcomeStore } from "../../db/outcome-store.ts";
+import type { UnmatchedStore } from "../../db/unmatched-store.ts";
+import { unmatchedRoutes } from "./unmatched-routes.ts";
+import { preflightRoutes } from "./preflight-routes.ts";
+import type { Preflight } from "./preflight.ts";
 
 export type CommandsDeps = {
   store: EventStore;
@@ -27,6 +33,17 @@ export type CommandsDeps = {
   horizon?: () => Promise<HorizonReading>;
   /** Past this age /readyz reports the horizon stuck (the API stays ready: commands still commit). */
   horizonMaxAgeMs?: number;
+  /** Routers' login outcome counts (issue 12); without it the health endpoints answer 404. */
+  outcomes?: OutcomeStore;
+  /** Unmatched traffic (issue 12 §2); without it GET /v1/unmatched answers 404. */
+  unmatched?: UnmatchedStore;
+  /** Probes a provider for an organization (issue 12 preflight); without it POST .../preflight answers 422. */
+  preflight?: Preflight;
+  /** `migrate` refuses without a passing preflight newer than `maxAgeMinutes` when `required` (or when the command asks). */
+  preflightPolicy?: { required: boolean; maxAgeMinutes: number };
+  /** A flow's longest life (the pin's): past it, a flow that did not end is abandoned. */
+  flowTtlMs?: number;
+  now?: () => number;
 };
 
 export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };
@@ -119,6 +136,9 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
     );
   });
 
+  app.route("/v1", healthRoutes(deps));
+  app.route("/v1/unmatched", unmatchedRoutes(deps));
+  app.route("/v1/organizations", preflightRoutes(deps));
   app.route("/v1/organizations", organizationRoutes(deps));
   app.route("/v1/events", logRoutes(deps));
 

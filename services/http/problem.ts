@@ -23,6 +23,8 @@ const STATUS = {
   identifier_taken: 409,
   already_on_provider: 409,
   nothing_to_roll_back: 409,
+  preflight_required: 409,
+  preflight_not_configured: 422,
   version_conflict: 409,
   body_too_large: 413,
   unsupported_media_type: 415,

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import type { Config, ProviderConfig } from "../../shared/config.ts";
 import { CodedError } from "../../shared/errors.ts";
-import { classifyRequest, compilePathTables, type RequestKind } from "../../shared/routing/classify-request.ts";
-import { resolveOrganization, type RouteDecision, type RouteLookup } from "../../shared/routing/resolve-organization.ts";
+import { classifyRequest, compilePathTables, type Classification, type RequestKind } from "../../shared/routing/classify-request.ts";
+import { resolveOrganization, type Pin, type RouteDecision, type RouteLookup } from "../../shared/routing/resolve-organization.ts";
 import { errorHandler, statusOf } from "../http/problem.ts";
 import type { Log } from "../http/log.ts";
 import type { Forwarder } from "./forward.ts";
@@ -14,6 +14,7 @@ import { readRequest, type ReceivedRequest } from "./read-request.ts";
 import { credentialRouting, type CredentialRoute, type CredentialRouting } from "./credential-routing.ts";
 import type { CredentialRecord } from "../bus/credential-record.ts";
 import { inProcessCredentialRecord } from "../bus/in-process-credential-record.ts";
+import type { OutcomeObserver } from "./observe-outcome.ts";
 
 export type RouterDeps = {
   config: Config;
@@ -35,6 +36,10 @@ export type RouterDeps = {
   credentials?: CredentialRecord;
   /** Receives the credential routing built here (for /status and /metrics). */
   onCredentialRouting?: (routing: CredentialRouting) => void;
+  /** Login outcome bookkeeping (issue 12; services/router/observe-outcome.ts). Off when absent. */
+  outcomes?: OutcomeObserver;
+  /** Unmatched traffic (issue 12 §2; services/router/observe-unmatched.ts). Off when absent. */
+  unmatched?: (req: ReceivedRequest, classification: Classification, decision: RouteDecision) => void;
 };
 
 /** Bindings come from services/runtime/serve.ts: the peer address, for X-Forwarded-For, and the target as received. */
@@ -88,21 +93,27 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
       if (forceHeader !== undefined && forced === null) {
         throw new CodedError("invalid_route_token", `${FORCE_ROUTE_HEADER} must carry a valid, unexpired route token (npx ssomig route-token)`);
       }
+      let pinRead: Promise<Pin | null> | null = null;
+      const readPin = () => (pinRead ??= deps.pins.read(cookie));
       decision = await resolveOrganization(req, classification, {
         lookup: deps.routes,
-        readPin: () => deps.pins.read(cookie),
+        readPin,
         defaultProvider,
         ...(deps.maxSamlBytes ? { maxSamlBytes: deps.maxSamlBytes } : {}),
       });
       if (forced) decision = forcedDecision(forced, decision);
+      deps.unmatched?.(req, classification, decision);
       const provider = byId.get(decision.provider);
       // The log names a provider the configuration no longer has: never guess another one.
       if (!provider) throw new CodedError("provider_not_configured", `the route names provider ${decision.provider}, which is not in the configuration`);
       const { response, answeredBy, route } = await send(kind, decision, provider, req, c.req.raw, c.env?.clientIp ?? null, c.get("requestId"));
       servedBy = answeredBy;
       credentialRoute = route;
-      if (startsFlow(kind, decision)) response.headers.append("set-cookie", await deps.pins.issue({ organizationId: decision.organizationId, provider: decision.provider }));
+      const starts = startsFlow(kind, decision);
+      const flow = starts && deps.outcomes ? deps.outcomes.newFlow(postPageAnswer(kind, req)) : null;
+      if (starts) response.headers.append("set-cookie", await deps.pins.issue({ organizationId: decision.organizationId, provider: decision.provider, ...(flow ? { flow } : {}) }));
       status = response.status;
+      deps.outcomes?.observe({ kind, decision, answeredBy, response, startedFlow: flow, readPin });
       return response;
     } catch (error) {
       const failure = clientClosed(c.req.raw, error);
@@ -158,6 +169,11 @@ function clientClosed(request: Request, error: unknown): unknown {
 function startsFlow(kind: RequestKind, decision: RouteDecision): boolean {
   if (kind === "authorize") return true;
   return (kind === "saml_redirect" || kind === "saml_post") && decision.saml?.type === "AuthnRequest";
+}
+
+/** A flow's answer comes back as a POST page when it asked for form_post or is a SAML AuthnRequest. */
+function postPageAnswer(kind: RequestKind, req: ReceivedRequest): boolean {
+  return kind !== "authorize" || req.query.get("response_mode") === "form_post";
 }
 
 /** The discovery document names the router's merged JWKS, so tokens from either provider verify. */

@@ -21,8 +21,8 @@ await startOrExit(async () => {
   const credentials = natsUrl
     ? natsCredentialRecord({ url: natsUrl, bucketPrefix: `${settings.natsPrefix}-credentials`, ttlMs: ttlsOf(config), onError: (error) => log({ level: "warn", msg: "credential record (NATS KV) error", error: String(error) }) })
     : undefined;
-  const { app, admin, routes, follower } = await composeRouter({
-    config, db, pinSecret: settings.routerPinSecret!, log, bus, pollMs, accessLog: settings.routerAccessLog, timeouts: settings.routerTimeouts,
+  const { app, admin, routes, follower, outcomes } = await composeRouter({
+    config, db, pinSecret: settings.routerPinSecret!, log, bus, pollMs, accessLog: settings.routerAccessLog, timeouts: settings.routerTimeouts, outcomeFlushMs: settings.outcomeFlushMs,
     timeoutMs: clientTimeoutMs(settings.databaseTimeoutMs), horizonMaxAgeMs: settings.horizonMaxAgeMs, ...(credentials ? { credentials } : {}),
   });
   const server = await serve({ port: settings.router.port, hostname: settings.router.host, fetch: app.fetch, exactTarget: true });
@@ -35,6 +35,7 @@ await startOrExit(async () => {
   async function stop() {
     await Promise.all([server.close(), adminServer.close()]);
     await follower.stop();
+    await outcomes.stop();
     await bus.close();
     await credentials?.close();
     await db.close();
