@@ -21,7 +21,7 @@ Environment:
   DATA_DIR        the embedded default's data directory (default .data)
 
 Exit codes:
-  0 done; 1 the API refused (its status and problem code are printed) or an import left rows undone;
+  0 done; 1 the API refused (its status and problem code are printed), an import left rows undone, or a preflight failed;
   2 usage error; 65 the import file is not valid (nothing sent); 69 the API is unreachable;
   70 internal error; 78 configuration (SSOMIG_API_URL, SSOMIG_TOKEN, no token file)`;
 
