@@ -101,7 +101,11 @@ export function createRouterApp(deps: RouterDeps): Hono<RouterEnv> {
         defaultProvider,
         ...(deps.maxSamlBytes ? { maxSamlBytes: deps.maxSamlBytes } : {}),
       });
-      if (forced) decision = forcedDecision(forced, decision);
+      if (forced) {
+        // A token for an organization the route table does not know would force whatever no signal attributes.
+        if (deps.routes.providerOf(forced.organizationId) === undefined) throw new CodedError("invalid_route_token", `this route token names organization ${forced.organizationId}, which is not registered`);
+        decision = forcedDecision(forced, decision);
+      }
       deps.unmatched?.(req, classification, decision);
       const provider = byId.get(decision.provider);
       // The log names a provider the configuration no longer has: never guess another one.

@@ -97,21 +97,24 @@ export function credentialRouting(deps: { config: Config; record: CredentialReco
   }
 
   async function choose(kind: RequestKind, decision: RouteDecision, provider: ProviderConfig, req: ReceivedRequest, headers: Headers): Promise<{ provider: ProviderConfig | "try-each"; route: CredentialRoute | null }> {
-    if (decision.signal === "force_route") return { provider, route: null };
+    // An operator's route token decides only what no credential decides: a code or token goes to
+    // its issuer even on forced traffic, or forcing a flow would hand one provider another's credentials.
+    const forced = decision.signal === "force_route";
     const carried = credentialIn(kind, req, headers);
     if (carried === null) {
-      if (kind !== "logout") return { provider, route: null };
+      if (kind !== "logout" || forced) return { provider, route: null };
       const marked = byId.get(cookieValue(headers.get("cookie"), SESSION_MARKER_COOKIE) ?? "");
       return marked ? { provider: marked, route: "session_marker" } : { provider, route: null };
     }
     if ("kid" in carried) {
       const signer = byId.get((await deps.jwks.providerOfKey(carried.kid)) ?? "");
       if (signer) return { provider: signer, route: "kid" };
-      return unknown(decision, provider, "unknown_default");
+      return forced ? { provider, route: null } : unknown(decision, provider, "unknown_default");
     }
     const issuer = await issuerOf(carried.value, carried.kinds);
     const known = issuer !== null && issuer !== "failed" ? byId.get(issuer) : undefined;
     if (known) return { provider: known, route: "learned" };
+    if (forced) return { provider, route: null };
     return unknown(decision, provider, issuer === "failed" ? "record_unavailable" : "unknown_default");
   }
 
