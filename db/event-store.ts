@@ -1,26 +1,29 @@
 import { VersionConflict } from "../shared/errors.ts";
-import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type OrganizationEvent, type RecordedEvent } from "../shared/events.ts";
-import { fold, type OrganizationState } from "../shared/organization.ts";
+import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type RecordedEvent } from "../shared/events.ts";
+import { translateAppendError } from "./constraint-errors.ts";
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from "./event-rows.ts";
-import { identifiersChange, listOrganizations, readOrganization, UPSERT_ORGANIZATION, writeIdentifiers, type OrganizationFilter, type OrganizationView } from "./projection.ts";
-import { replayProjection, type ReplayReport } from "./replay.ts";
-import { findIdempotencyKey, withIdempotencyKey, type Claimed, type IdempotencyClaim, type IdempotencyRecord, type StoredAnswer } from "./idempotency.ts";
+import { findIdempotencyKey, withIdempotencyKey, type Claimed, type IdempotencyClaim, type IdempotencyRecord } from "./idempotency.ts";
+import { listOrganizations, organizationProjection, readOrganization, type OrganizationFilter, type OrganizationView } from "./organization-projection.ts";
+import { fold, streamTypeOf, type NewEvent, type Projection, type ProjectionChange } from "./projections.ts";
+import { replayProjections, type ReplayReport } from "./replay.ts";
 import type { Database, Sql } from "./sql.ts";
 import { migrate } from "./migrate.ts";
 
-export type { Claimed, IdempotencyClaim, IdempotencyRecord, StoredAnswer };
+export type { Claimed, IdempotencyClaim, IdempotencyRecord, NewEvent };
 
-export type AppendRequest = {
-  streamId: string;
-  /** The version the caller decided on; 0 for a stream that must not exist yet. */
-  expectedVersion: number;
-  /** The fold of the stream at `expectedVersion`: the projection is written from it plus `events`. */
-  before: OrganizationState;
-  events: OrganizationEvent[];
-  metadata: Omit<EventMetadata, "schemaVersion">;
+/** Who asked, why, through which request: recorded with every event of one append. */
+export type AppendMetadata = Omit<EventMetadata, "schemaVersion">;
+
+export type AppendOptions = {
+  /**
+   * The fold of the stream at `expectedVersion`, when the caller already has it (a command
+   * handler does): the projections are written from it plus the events without reading the
+   * stream again. Without it, the store reads the stream itself.
+   */
+  state?: unknown;
 };
 
-export type AppendResult = { version: number; position: number; events: RecordedEvent[]; state: OrganizationState };
+export type AppendResult = { version: number; position: number; events: RecordedEvent[] };
 
 /** Where a log reader stands: (transaction id, position), the order in which the log is read. */
 export type LogCursor = { transactionId: string; position: number };
@@ -42,43 +45,59 @@ export type LogQuery = {
 /** A point in the past: a global position, or an exact instant (ISO 8601, up to microseconds). */
 export type PointInTime = { position: number } | { time: string };
 
-/** Reading and appending streams: on the store itself, or inside an idempotent transaction. */
+/** Reading and appending streams of any type: on the store itself, or inside an idempotent transaction. */
 export type Streams = {
   readStream(streamId: string, upTo?: PointInTime): Promise<RecordedEvent[]>;
-  append(request: AppendRequest): Promise<AppendResult>;
+  /**
+   * Appends `events` to the stream if it is at `expectedVersion` (0: the stream must not exist
+   * yet), else fails with version_conflict and appends nothing. The projection registered for
+   * the stream's type is written in the same transaction.
+   */
+  appendToStream(streamId: string, expectedVersion: number, events: readonly NewEvent[], metadata: AppendMetadata, options?: AppendOptions): Promise<AppendResult>;
 };
 
 export type EventStore = Streams & {
   readonly kind: Database["kind"];
   /**
    * Runs `work` at most once per caller and key (see `withIdempotencyKey`): its reads and
-   * appends share the transaction that claimed the key; a retry gets the stored answer.
+   * appends share the transaction that claimed the key; a retry gets the stored result.
    */
-  withIdempotencyKey<T>(claim: IdempotencyClaim, work: (streams: Streams) => Promise<{ answer: StoredAnswer; value: T }>): Promise<Claimed<T>>;
+  withIdempotencyKey<T>(claim: IdempotencyClaim, work: (streams: Streams) => Promise<T>): Promise<Claimed<T>>;
   findIdempotencyKey(subject: string, key: string): Promise<IdempotencyRecord | null>;
   /** Forgets idempotency keys older than `maxAgeHours`; returns how many. */
   expireIdempotencyKeys(maxAgeHours: number): Promise<number>;
   readLog(query: LogQuery): Promise<LogPage>;
   getOrganization(id: string): Promise<OrganizationView | null>;
   listOrganizations(filter: OrganizationFilter): Promise<OrganizationView[]>;
+  /** Folds the log into every registered projection and compares (and with `swap`, replaces) them. */
   replay(options: { swap: boolean }): Promise<ReplayReport>;
   close(): Promise<void>;
 };
 
-export async function openEventStore(db: Database): Promise<EventStore> {
+/** The projections every store carries; `openEventStore` takes more beside them. */
+export const DEFAULT_PROJECTIONS: readonly Projection<any, any>[] = [organizationProjection];
+
+export async function openEventStore(db: Database, options: { projections?: readonly Projection<any, any>[] } = {}): Promise<EventStore> {
   await migrate(db);
+  const projections = options.projections ?? DEFAULT_PROJECTIONS;
+  const registry = new Map(projections.map((p) => [p.streamType, p]));
+  if (registry.size !== projections.length) throw new Error("two projections registered for one stream type");
+  const streams = (sql: Sql, inTransaction: boolean): Streams => ({
+    readStream: (streamId, upTo) => readStream(sql, streamId, upTo),
+    appendToStream: (streamId, expectedVersion, events, metadata, appendOptions = {}) =>
+      appendToStream(sql, inTransaction, registry.get(streamTypeOf(streamId)), { streamId, expectedVersion, events, metadata, ...appendOptions }),
+  });
   return {
     kind: db.kind,
-    readStream: (streamId, upTo) => readStream(db, streamId, upTo),
-    append: (request) => append(db, request),
-    withIdempotencyKey: (claim, work) => withIdempotencyKey(db, claim, (tx) => work(streamsIn(tx))),
+    ...streams(db, false),
+    withIdempotencyKey: (claim, work) => withIdempotencyKey(db, claim, (tx) => work(streams(tx, true))),
     findIdempotencyKey: (subject, key) => findIdempotencyKey(db, subject, key),
     expireIdempotencyKeys: async (maxAgeHours) =>
       (await db.query("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1::int) RETURNING 1", [maxAgeHours])).length,
     readLog: (query) => readLog(db, query),
     getOrganization: (id) => readOrganization(db, id),
     listOrganizations: (filter) => listOrganizations(db, filter),
-    replay: (options) => replayProjection(db, options),
+    replay: (replayOptions) => replayProjections(db, projections, replayOptions),
     close: () => db.close(),
   };
 }
@@ -86,9 +105,9 @@ export async function openEventStore(db: Database): Promise<EventStore> {
 /**
  * The stream as it was at a position, or at an instant: events recorded at or before it, compared
  * at the microsecond precision `recordedAt` is stored and shown with. A stream's recorded times
- * strictly increase (see `append`), so "as of" an event's shown time is exactly up to that event.
- * Instants travel as text: postgres.js would serialize a timestamptz parameter through a
- * JavaScript Date and drop the microseconds.
+ * strictly increase (see `appendStatement`), so "as of" an event's shown time is exactly up to
+ * that event. Instants travel as text: postgres.js would serialize a timestamptz parameter
+ * through a JavaScript Date and drop the microseconds.
  */
 async function readStream(sql: Sql, streamId: string, upTo?: PointInTime): Promise<RecordedEvent[]> {
   const bound = upTo === undefined ? "" : "position" in upTo ? "AND position <= $2" : "AND recorded_at <= $2::text::timestamptz";
@@ -100,34 +119,52 @@ async function readStream(sql: Sql, streamId: string, upTo?: PointInTime): Promi
   return rows.map(toRecordedEvent);
 }
 
+type Append = { streamId: string; expectedVersion: number; events: readonly NewEvent[]; metadata: AppendMetadata; state?: unknown };
+
+/**
+ * One append: the events and the projection's in-statement write go in one statement; when the
+ * projection has more to write, that statement and those writes share one transaction, otherwise
+ * the statement alone is the transaction (one round trip). Constraint errors leave `db/` as
+ * domain codes.
+ */
+async function appendToStream(sql: Sql, inTransaction: boolean, projection: Projection | undefined, append: Append): Promise<AppendResult> {
+  try {
+    const change = projection ? await changeOf(sql, projection, append) : undefined;
+    const needsTransaction = !inTransaction && change !== undefined && (projection!.writes?.(change) ?? false);
+    const run = async (tx: Sql) => {
+      const result = await appendStatement(tx, append, projection, change);
+      if (projection?.write && change && projection.writes?.(change)) await projection.write(tx, change);
+      return result;
+    };
+    return needsTransaction ? await sql.transaction(run) : await run(sql);
+  } catch (error) {
+    throw translateAppendError(error, append.streamId, append.expectedVersion);
+  }
+}
+
+async function changeOf(sql: Sql, projection: Projection, append: Append): Promise<ProjectionChange<unknown>> {
+  const before =
+    "state" in append && append.state !== undefined
+      ? append.state
+      : fold(projection, (await readStream(sql, append.streamId)).filter((e) => e.streamVersion <= append.expectedVersion));
+  return { streamId: append.streamId, before, after: fold(projection, append.events, before), events: append.events, version: append.expectedVersion + append.events.length };
+}
+
 /**
  * Advance the stream row from the expected version (zero rows: someone else appended first),
- * insert the events and upsert the organization's projection row, all in one statement. The
- * events are recorded at the statement's time, but always at least a microsecond after the
- * stream's previous event (PGlite's clock ticks in milliseconds; wall clocks step back), so
- * time travel within a stream is never ambiguous. When identifiers change, that statement and
- * those writes share one transaction; otherwise the statement alone is the transaction (one
- * round trip).
+ * insert the events and run the projection's CTE, all in one statement. The events are recorded
+ * at the statement's time, but always at least a microsecond after the stream's previous event
+ * (PGlite's clock ticks in milliseconds; wall clocks step back), so time travel within a stream
+ * is never ambiguous.
  */
-async function append(db: Sql, request: AppendRequest): Promise<AppendResult> {
-  const state = fold(request.events, request.before);
-  return identifiersChange(request.before, state) ? db.transaction((tx) => appendWith(tx, request, state)) : appendWith(db, request, state);
-}
-
-/** Stream access inside a transaction that is already open: appends join it. */
-function streamsIn(tx: Sql): Streams {
-  return {
-    readStream: (streamId, upTo) => readStream(tx, streamId, upTo),
-    append: (request) => appendWith(tx, request, fold(request.events, request.before)),
-  };
-}
-
-async function appendWith(sql: Sql, request: AppendRequest, state: OrganizationState): Promise<AppendResult> {
-  const { streamId, expectedVersion, events } = request;
+async function appendStatement(sql: Sql, append: Append, projection: Projection | undefined, change: ProjectionChange<unknown> | undefined): Promise<AppendResult> {
+  const { streamId, expectedVersion, events } = append;
   const version = expectedVersion + events.length;
-  const metadata = { ...request.metadata, schemaVersion: EVENT_SCHEMA_VERSION };
-  const organization = state.status === "registered" ? state : null;
+  const metadata = { ...append.metadata, schemaVersion: EVENT_SCHEMA_VERSION };
   // jsonb parameters are passed as values, never pre-serialized strings: drivers serialize them once.
+  const params: unknown[] = [streamId, expectedVersion, version, events, metadata];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const projected = projection?.inStatement && change ? projection.inStatement(change, param) : null;
   const rows = await sql.query<EventRow>(
     `WITH advanced AS (
        ${expectedVersion === 0 ? "INSERT INTO streams (stream_id, version) VALUES ($1, $3) ON CONFLICT DO NOTHING RETURNING version" : "UPDATE streams SET version = $3 WHERE stream_id = $1 AND version = $2 RETURNING version"}
@@ -140,20 +177,16 @@ async function appendWith(sql: Sql, request: AppendRequest, state: OrganizationS
          FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(event, n)
         WHERE EXISTS (SELECT 1 FROM advanced)
        RETURNING ${EVENT_COLUMNS}
-     ), projected AS (
-       ${UPSERT_ORGANIZATION}
-     )
+     )${projected ? `, projected AS (${projected})` : ""}
      SELECT * FROM inserted`,
-    [streamId, expectedVersion, version, events, metadata, organization?.id ?? null, organization?.name ?? null, organization?.provider ?? null, organization?.rollbackTo ?? null],
+    params,
   );
   if (rows.length === 0) {
     const current = await sql.query<{ version: number }>("SELECT version FROM streams WHERE stream_id = $1", [streamId]);
     throw new VersionConflict(streamId, expectedVersion, current[0]?.version ?? null);
   }
   const recorded = rows.map(toRecordedEvent).sort((a, b) => a.streamVersion - b.streamVersion);
-  const position = recorded.at(-1)!.position;
-  if (organization) await writeIdentifiers(sql, request.before, organization);
-  return { version, position, events: recorded, state };
+  return { version, position: recorded.at(-1)!.position, events: recorded };
 }
 
 /**

@@ -32,9 +32,12 @@ export const streams = pgTable("streams", {
 });
 
 /**
- * A retried request with the same key gets the first answer and appends nothing. Keys belong to
- * the caller (the token's `sub`): one operator's key never answers another's request. The body
- * is kept as the JSON text first sent, so a retry gets the same bytes (jsonb would reorder keys).
+ * A retried request with the same key gets the first result and appends nothing. Keys belong to
+ * the caller (the token's `sub`): one operator's key never answers another's request. `result`
+ * is the command's result as JSON text (jsonb would reorder keys); the HTTP layer builds the
+ * answer from it after the commit, the same way for the first request and its retries. Keys
+ * stored before `result` existed keep the HTTP answer they were sent (`status`, `body`) and
+ * `result` NULL; new keys leave `status` 0 and `body` empty.
  */
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
@@ -44,6 +47,7 @@ export const idempotencyKeys = pgTable(
     fingerprint: text("fingerprint").notNull(),
     status: integer("status").notNull(),
     body: text("body").notNull(),
+    result: text("result"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ name: "idempotency_keys_subject_key_pk", columns: [t.subject, t.key] })],

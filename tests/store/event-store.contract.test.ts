@@ -4,6 +4,7 @@ import { CodedError, DomainError, VersionConflict } from "../../shared/errors.ts
 import { streamIdOf } from "../../shared/events.ts";
 import { fold } from "../../shared/organization.ts";
 import { LOG_START } from "../../db/event-store.ts";
+import { translateAppendError } from "../../db/constraint-errors.ts";
 import { executeCommand } from "../../services/commands/execute-command.ts";
 import { migrate as applyMigrations } from "../../db/migrate.ts";
 import { BACKENDS, type StoreFixture } from "../support/stores.ts";
@@ -57,29 +58,48 @@ for (const backend of BACKENDS) {
     test("refuses an append whose expected version is stale, and appends nothing", async () => {
       const id = unique("stale");
       await run(f.store, register(id));
-      const before = fold(await f.store.readStream(streamIdOf(id)));
       const events = [{ type: "OrganizationMigrated", data: { organizationId: id, from: "legacy", to: "target", reason: "x" } }] as const;
       const metadata = { actor: "a", reason: "x", requestId: "r", idempotencyKey: null };
-      await f.store.append({ streamId: streamIdOf(id), expectedVersion: 1, before, events: [...events], metadata });
-      const error = await rejection(f.store.append({ streamId: streamIdOf(id), expectedVersion: 1, before, events: [...events], metadata }));
+      await f.store.appendToStream(streamIdOf(id), 1, events, metadata);
+      const error = await rejection(f.store.appendToStream(streamIdOf(id), 1, events, metadata));
       expect(error).toBeInstanceOf(VersionConflict);
       expect(error.details).toEqual({ expected: 1, actual: 2 });
       expect(await f.store.readStream(streamIdOf(id))).toHaveLength(2);
+      // Appended without the caller's state, the store folded the stream itself for the projection.
+      expect(await f.store.getOrganization(id)).toMatchObject({ provider: "target", version: 2, rollbackTo: ["legacy"] });
     });
 
     test("refuses to create a stream that already exists", async () => {
       const id = unique("twice");
       await run(f.store, register(id));
       const error = await rejection(
-        f.store.append({
-          streamId: streamIdOf(id),
-          expectedVersion: 0,
-          before: { status: "unregistered" },
-          events: [{ type: "OrganizationRegistered", data: { organizationId: id, name: "x", provider: "legacy", identifiers: [] } }],
-          metadata: { actor: "a", reason: null, requestId: "r", idempotencyKey: null },
-        }),
+        f.store.appendToStream(
+          streamIdOf(id),
+          0,
+          [{ type: "OrganizationRegistered", data: { organizationId: id, name: "x", provider: "legacy", identifiers: [] } }],
+          { actor: "a", reason: null, requestId: "r", idempotencyKey: null },
+        ),
       );
       expect(error.code).toBe("version_conflict");
+    });
+
+    test("a unique violation an append can still meet leaves the store as a domain code", async () => {
+      const id = unique("unique");
+      const raw = async (statement: string, params: unknown[]) => {
+        try {
+          await f.db.query(statement, params);
+        } catch (error) {
+          return error;
+        }
+        throw new Error("expected a unique violation");
+      };
+      await f.db.query("INSERT INTO streams (stream_id, version) VALUES ($1, 1)", [streamIdOf(id)]);
+      const stream = translateAppendError(await raw("INSERT INTO streams (stream_id, version) VALUES ($1, 1)", [streamIdOf(id)]), streamIdOf(id), 0);
+      expect(stream).toBeInstanceOf(VersionConflict);
+      await f.db.query("INSERT INTO identifiers (kind, value, organization_id) VALUES ('domain', $1, 'a')", [`${id}.example`]);
+      const identifier = translateAppendError(await raw("INSERT INTO identifiers (kind, value, organization_id) VALUES ('domain', $1, 'b')", [`${id}.example`]), "organization-b", 0);
+      expect(identifier).toBeInstanceOf(DomainError);
+      expect((identifier as DomainError).code).toBe("identifier_taken");
     });
 
     test("an identifier belongs to at most one organization across all streams", async () => {
@@ -113,7 +133,7 @@ for (const backend of BACKENDS) {
       expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
       expect(answers[0]).toMatchObject({ status: 201, body: { provider: "target", version: 2, appended: 1 } });
       expect(await f.store.readStream(streamIdOf(id))).toHaveLength(2);
-      expect(await f.store.findIdempotencyKey("tester", key)).toMatchObject({ fingerprint: "f1", status: 201 });
+      expect(await f.store.findIdempotencyKey("tester", key)).toMatchObject({ fingerprint: "f1", result: { version: 2, appended: 1 } });
       // The same key from another caller is that caller's own: it runs, and is refused on its merits.
       expect(await f.store.findIdempotencyKey("someone-else", key)).toBeNull();
       expect((await rejection(send("someone-else"))).code).toBe("already_on_provider");

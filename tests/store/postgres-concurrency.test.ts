@@ -23,7 +23,7 @@ describe("PostgreSQL under concurrency", () => {
     const fresh = await createTestDatabase();
     try {
       const [a, b] = await Promise.all([applyMigrations(fresh.open()), applyMigrations(fresh.open())]);
-      expect([...a, ...b].sort()).toEqual(["0000_init", "0001_append_only_events", "0002_idempotency_keys_per_subject"]);
+      expect([...a, ...b].sort()).toEqual(["0000_init", "0001_append_only_events", "0002_idempotency_keys_per_subject", "0003_idempotency_result"]);
     } finally {
       await fresh.drop();
     }
