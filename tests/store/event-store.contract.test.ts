@@ -284,6 +284,61 @@ for (const backend of BACKENDS) {
       expect((await f.store.replay({ swap: false })).matched).toBe(true);
     });
 
+    const added = (amount: number) => ({ type: "Added", data: { amount } });
+    const meta = { actor: "tester", reason: null, requestId: "r", idempotencyKey: null };
+    const tally = async (streamId: string) => (await f.db.query<{ total: number; version: number }>("SELECT total, version FROM tallies WHERE stream_id = $1", [streamId]))[0];
+
+    test("serves a second stream type through the same calls, with its own projection in the append's transaction", async () => {
+      const streamId = `tally-${unique("t")}`;
+      const first = await f.store.appendToStream(streamId, 0, [added(5), added(7)], meta);
+      expect(first).toMatchObject({ version: 2 });
+      expect(first.events.map((e): unknown[] => [e.type, e.streamVersion, e.data])).toEqual<unknown[]>([["Added", 1, { amount: 5 }], ["Added", 2, { amount: 7 }]]);
+      expect(await tally(streamId)).toEqual({ total: 12, version: 2 });
+      // Without the caller's state the store folds the stream with the projection's evolve.
+      await f.store.appendToStream(streamId, 2, [added(1)], meta);
+      expect(await tally(streamId)).toEqual({ total: 13, version: 3 });
+      expect((await rejection(f.store.appendToStream(streamId, 2, [added(1)], meta))).code).toBe("version_conflict");
+      expect((await f.store.readStream(streamId)).map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+      expect((await f.store.readLog({ after: LOG_START, limit: 10, streamId })).events.length).toBeLessThanOrEqual(3);
+    });
+
+    test("a projection that refuses an append rolls its events back, in a stream of any type", async () => {
+      const streamId = `tally-${unique("over")}`;
+      await f.store.appendToStream(streamId, 0, [added(60)], meta, { state: { total: 0 } });
+      expect((await rejection(f.store.appendToStream(streamId, 1, [added(50)], meta, { state: { total: 60 } }))).code).toBe("invalid_request");
+      expect(await f.store.readStream(streamId)).toHaveLength(1);
+      expect(await tally(streamId)).toEqual({ total: 60, version: 1 });
+      expect((await f.store.appendToStream(streamId, 1, [added(40)], meta)).version).toBe(2);
+    });
+
+    test("an idempotent command on a stream of another type runs once and hands its result to every retry", async () => {
+      const streamId = `tally-${unique("idem")}`;
+      const key = unique("key");
+      const work = () =>
+        f.store.withIdempotencyKey({ subject: "tester", key, fingerprint: "f" }, async (streams) => {
+          const { version } = await streams.appendToStream(streamId, 0, [added(3)], meta);
+          return { version };
+        });
+      const answers = await Promise.all([work(), work(), work()]);
+      expect(answers.filter((a) => !a.replayed)).toEqual([{ replayed: false, result: { version: 1 } }]);
+      expect(answers.filter((a) => a.replayed).map((a) => a.replayed && a.record)).toEqual([{ fingerprint: "f", result: { version: 1 } }, { fingerprint: "f", result: { version: 1 } }]);
+      expect(await f.store.readStream(streamId)).toHaveLength(1);
+    });
+
+    test("replay rebuilds every registered projection: tampering with the second type is found and repaired", async () => {
+      const streamId = `tally-${unique("replay")}`;
+      await f.store.appendToStream(streamId, 0, [added(9)], meta);
+      const clean = await f.store.replay({ swap: false });
+      expect(clean.matched).toBe(true);
+      expect(clean.tallies).toBeGreaterThanOrEqual(1);
+      expect(clean.organizations).toBeGreaterThanOrEqual(0);
+      await f.db.query("UPDATE tallies SET total = 0 WHERE stream_id = $1", [streamId]);
+      const dirty = await f.store.replay({ swap: true });
+      expect(dirty.differences).toContainEqual({ streamId, field: "(row)", live: { streamId, total: 0, version: 1 }, replayed: { streamId, total: 9, version: 1 } });
+      expect(await tally(streamId)).toEqual({ total: 9, version: 1 });
+      expect((await f.store.replay({ swap: false })).matched).toBe(true);
+    });
+
     test("applying the migrations again changes nothing", async () => {
       expect(await applyMigrations(f.db)).toEqual([]);
     });
