@@ -21,6 +21,8 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   const wrap = (run: postgres.Sql | postgres.TransactionSql): Sql => ({
     query: async <T extends Row>(text: string, params: readonly unknown[] = []) =>
       (await run.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[],
+    values: async (text: string, params: readonly unknown[] = []) =>
+      (await run.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }).values()) as unknown[][],
     transaction: <T>(fn: (tx: Sql) => Promise<T>) =>
       "savepoint" in run
         ? (run.savepoint((tx) => fn(wrap(tx))) as Promise<T>)

@@ -7,6 +7,8 @@ export type Row = Record<string, unknown>;
 
 export interface Sql {
   query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** The same, each row as an array of its columns' values in select order (how drizzle maps typed rows). */
+  values(text: string, params?: readonly unknown[]): Promise<unknown[][]>;
   /** Runs `fn` in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
 }
