@@ -1,7 +1,10 @@
 import { VersionConflict } from "../shared/errors.ts";
 import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type RecordedEvent } from "../shared/events.ts";
 import { translateAppendError } from "./constraint-errors.ts";
-import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from "./event-rows.ts";
+import { and, asc, eq, inArray, lte, sql as q, type SQL } from "drizzle-orm";
+import { EVENT_FIELDS, EVENT_RETURNING, toRecordedEvent, type EventRow } from "./event-rows.ts";
+import { ormOf } from "./orm.ts";
+import { events as eventsTable, streams as streamsTable } from "./schema.ts";
 import { findIdempotencyKey, withIdempotencyKey, type Claimed, type IdempotencyClaim, type IdempotencyRecord } from "./idempotency.ts";
 import { listOrganizations, organizationProjection, readOrganization, type OrganizationFilter, type OrganizationView } from "./organization-projection.ts";
 import { fold, streamTypeOf, type NewEvent, type Projection, type ProjectionChange } from "./projections.ts";
@@ -110,12 +113,8 @@ export async function openEventStore(db: Database, options: { projections?: read
  * through a JavaScript Date and drop the microseconds.
  */
 async function readStream(sql: Sql, streamId: string, upTo?: PointInTime): Promise<RecordedEvent[]> {
-  const bound = upTo === undefined ? "" : "position" in upTo ? "AND position <= $2" : "AND recorded_at <= $2::text::timestamptz";
-  const params = upTo === undefined ? [streamId] : ["position" in upTo ? upTo.position : upTo.time];
-  const rows = await sql.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ${bound} ORDER BY stream_version`,
-    upTo === undefined ? params : [streamId, ...params],
-  );
+  const bound = upTo === undefined ? undefined : "position" in upTo ? lte(eventsTable.position, upTo.position) : q`${eventsTable.recordedAt} <= ${upTo.time}::text::timestamptz`;
+  const rows = await ormOf(sql).select(EVENT_FIELDS).from(eventsTable).where(and(eq(eventsTable.streamId, streamId), bound)).orderBy(asc(eventsTable.streamVersion));
   return rows.map(toRecordedEvent);
 }
 
@@ -161,28 +160,29 @@ async function appendStatement(sql: Sql, append: Append, projection: Projection 
   const { streamId, expectedVersion, events } = append;
   const version = expectedVersion + events.length;
   const metadata = { ...append.metadata, schemaVersion: EVENT_SCHEMA_VERSION };
-  // jsonb parameters are passed as values, never pre-serialized strings: drivers serialize them once.
-  const params: unknown[] = [streamId, expectedVersion, version, events, metadata];
-  const param = (value: unknown) => `$${params.push(value)}`;
-  const projected = projection?.inStatement && change ? projection.inStatement(change, param) : null;
-  const rows = await sql.query<EventRow>(
-    `WITH advanced AS (
-       ${expectedVersion === 0 ? "INSERT INTO streams (stream_id, version) VALUES ($1, $3) ON CONFLICT DO NOTHING RETURNING version" : "UPDATE streams SET version = $3 WHERE stream_id = $1 AND version = $2 RETURNING version"}
+  const projected = projection?.inStatement && change ? projection.inStatement(change) : null;
+  const advance =
+    expectedVersion === 0
+      ? q`INSERT INTO streams (stream_id, version) VALUES (${streamId}, ${version}) ON CONFLICT DO NOTHING RETURNING version`
+      : q`UPDATE streams SET version = ${version} WHERE stream_id = ${streamId} AND version = ${expectedVersion} RETURNING version`;
+  // jsonb values are passed as values (q.param: one parameter, not a list), never pre-serialized
+  // strings: drivers serialize them once.
+  const rows = await ormOf(sql).execute<EventRow>(
+    q`WITH advanced AS (${advance}
      ), recorded AS (
        SELECT GREATEST(statement_timestamp(),
-                       (SELECT p.recorded_at + interval '1 microsecond' FROM events p WHERE p.stream_id = $1 AND p.stream_version = $2::int)) AS at
+                       (SELECT p.recorded_at + interval '1 microsecond' FROM events p WHERE p.stream_id = ${streamId} AND p.stream_version = ${expectedVersion}::int)) AS at
      ), inserted AS (
        INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at)
-       SELECT $1, $2::int + n::int, gen_random_uuid(), e.event->>'type', e.event->'data', $5::jsonb, (SELECT at FROM recorded)
-         FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(event, n)
+       SELECT ${streamId}, ${expectedVersion}::int + n::int, gen_random_uuid(), e.event->>'type', e.event->'data', ${q.param(metadata)}::jsonb, (SELECT at FROM recorded)
+         FROM jsonb_array_elements(${q.param(events)}::jsonb) WITH ORDINALITY AS e(event, n)
         WHERE EXISTS (SELECT 1 FROM advanced)
-       RETURNING ${EVENT_COLUMNS}
-     )${projected ? `, projected AS (${projected})` : ""}
+       RETURNING ${q.raw(EVENT_RETURNING)}
+     )${projected ? q`, projected AS (${projected})` : q``}
      SELECT * FROM inserted`,
-    params,
   );
   if (rows.length === 0) {
-    const current = await sql.query<{ version: number }>("SELECT version FROM streams WHERE stream_id = $1", [streamId]);
+    const current = await ormOf(sql).select({ version: streamsTable.version }).from(streamsTable).where(eq(streamsTable.streamId, streamId));
     throw new VersionConflict(streamId, expectedVersion, current[0]?.version ?? null);
   }
   const recorded = rows.map(toRecordedEvent).sort((a, b) => a.streamVersion - b.streamVersion);
@@ -196,26 +196,21 @@ async function appendStatement(sql: Sql, append: Append, projection: Projection 
  * compared and sorted as xid8 (qualified column names: never an output alias), never as text.
  */
 async function readLog(sql: Sql, query: LogQuery): Promise<LogPage> {
-  const rows = await sql.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events
-      WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        AND (transaction_id, position) > ($1::xid8, $2::int8)
-        AND ($3::text IS NULL OR stream_id = $3)
-        AND ($4::text[] IS NULL OR type = ANY($4))
-        AND ($5::text IS NULL OR recorded_at >= $5::text::timestamptz)
-        AND ($6::text IS NULL OR recorded_at < $6::text::timestamptz)
-      ORDER BY events.transaction_id, events.position
-      LIMIT $7::int + 1`,
-    [
-      query.after.transactionId,
-      query.after.position,
-      query.streamId ?? null,
-      query.types ?? null,
-      query.since ?? null,
-      query.until ?? null,
-      query.limit,
-    ],
-  );
+  const e = eventsTable;
+  const conditions: (SQL | undefined)[] = [
+    q`${e.transactionId} < pg_snapshot_xmin(pg_current_snapshot())`,
+    q`(${e.transactionId}, ${e.position}) > (${query.after.transactionId}::xid8, ${query.after.position}::int8)`,
+    query.streamId !== undefined ? eq(e.streamId, query.streamId) : undefined,
+    query.types !== undefined ? inArray(e.type, query.types) : undefined,
+    query.since !== undefined ? q`${e.recordedAt} >= ${query.since}::text::timestamptz` : undefined,
+    query.until !== undefined ? q`${e.recordedAt} < ${query.until}::text::timestamptz` : undefined,
+  ];
+  const rows = await ormOf(sql)
+    .select(EVENT_FIELDS)
+    .from(e)
+    .where(and(...conditions))
+    .orderBy(asc(e.transactionId), asc(e.position))
+    .limit(query.limit + 1);
   const events = rows.slice(0, query.limit).map(toRecordedEvent);
   const last = events.at(-1);
   return { events, next: last ? { transactionId: last.transactionId, position: last.position } : query.after, hasMore: rows.length > query.limit };

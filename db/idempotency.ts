@@ -1,3 +1,6 @@
+import { and, eq } from "drizzle-orm";
+import { ormOf } from "./orm.ts";
+import { idempotencyKeys } from "./schema.ts";
 import type { Sql } from "./sql.ts";
 
 /** An HTTP answer stored under a key before keys stored results: returned again as it was sent. */
@@ -44,10 +47,11 @@ export async function withIdempotencyKey<T>(db: Sql, claim: IdempotencyClaim, wo
 }
 
 export async function findIdempotencyKey(sql: Sql, subject: string, key: string): Promise<IdempotencyRecord | null> {
-  const rows = await sql.query<{ fingerprint: string; status: number; body: string; result: string | null }>(
-    "SELECT fingerprint, status, body, result FROM idempotency_keys WHERE subject = $1 AND key = $2",
-    [subject, key],
-  );
+  const k = idempotencyKeys;
+  const rows = await ormOf(sql)
+    .select({ fingerprint: k.fingerprint, status: k.status, body: k.body, result: k.result })
+    .from(k)
+    .where(and(eq(k.subject, subject), eq(k.key, key)));
   const row = rows[0];
   if (!row) return null;
   return row.result !== null ? { fingerprint: row.fingerprint, result: JSON.parse(row.result) } : { fingerprint: row.fingerprint, status: row.status, body: JSON.parse(row.body) };

@@ -2,7 +2,10 @@ import { DomainError } from "../shared/errors.ts";
 import type { OrganizationEvent } from "../shared/events.ts";
 import { identifierKey, type Identifier } from "../shared/identifiers.ts";
 import { evolve, initialState, type OrganizationState } from "../shared/organization.ts";
+import { and, asc, eq, gt, sql as q, type SQL } from "drizzle-orm";
 import { utcMicroseconds } from "./event-rows.ts";
+import { ormOf } from "./orm.ts";
+import { identifiers as identifiersTable, organizations } from "./schema.ts";
 import type { FoldedStream, ProjectionChange, Projection, ProjectionDifference } from "./projections.ts";
 import type { Sql } from "./sql.ts";
 
@@ -19,23 +22,19 @@ export type OrganizationView = {
   updatedAt: string;
 };
 
-type OrganizationRow = {
-  id: string;
-  name: string;
-  provider: string;
-  version: number;
-  position: number;
-  transaction_id: string;
-  rollback_to: string[];
-  updated: string;
-  identifiers: Identifier[] | null;
+/** The organization's columns, typed by the schema, its time as exact text and its identifiers beside it. */
+const ORGANIZATION_FIELDS = {
+  id: organizations.id,
+  name: organizations.name,
+  provider: organizations.provider,
+  version: organizations.version,
+  position: organizations.position,
+  transactionId: organizations.transactionId,
+  rollbackTo: organizations.rollbackTo,
+  updatedAt: utcMicroseconds(organizations.updatedAt),
+  identifiers: q<Identifier[] | null>`(SELECT jsonb_agg(jsonb_build_object('kind', i.kind, 'value', i.value) ORDER BY i.kind, i.value)
+                                        FROM ${identifiersTable} i WHERE i.organization_id = ${organizations.id})`,
 };
-
-const SELECT_ORGANIZATION = `
-  SELECT o.id, o.name, o.provider, o.version, o.position, o.transaction_id, o.rollback_to, ${utcMicroseconds("o.updated_at")} AS updated,
-         (SELECT jsonb_agg(jsonb_build_object('kind', i.kind, 'value', i.value) ORDER BY i.kind, i.value)
-            FROM identifiers i WHERE i.organization_id = o.id) AS identifiers
-    FROM organizations o`;
 
 type Change = ProjectionChange<OrganizationState>;
 
@@ -44,11 +43,12 @@ type Change = ProjectionChange<OrganizationState>;
  * transaction as the events, position of the last event, transaction id of the append, updated
  * when the events were recorded (CTE `recorded`).
  */
-function upsertOrganization(change: Change, param: (value: unknown) => string): string | null {
+function upsertOrganization(change: Change): SQL | null {
   const o = change.after;
   if (o.status !== "registered") return null;
-  return `INSERT INTO organizations (id, name, provider, version, position, transaction_id, rollback_to, updated_at)
-  SELECT ${param(o.id)}::text, ${param(o.name)}::text, ${param(o.provider)}::text, $3::int, (SELECT max(position) FROM inserted), pg_current_xact_id(), ${param(o.rollbackTo)}::jsonb, (SELECT at FROM recorded)
+  return q`INSERT INTO ${organizations} (id, name, provider, version, position, transaction_id, rollback_to, updated_at)
+  SELECT ${o.id}::text, ${o.name}::text, ${o.provider}::text, ${change.version}::int, (SELECT max(position) FROM inserted), pg_current_xact_id(),
+         ${q.param(o.rollbackTo)}::jsonb, (SELECT at FROM recorded)
    WHERE EXISTS (SELECT 1 FROM inserted)
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider = excluded.provider, version = excluded.version,
     position = excluded.position, transaction_id = excluded.transaction_id, rollback_to = excluded.rollback_to,
@@ -119,12 +119,13 @@ function rows(streams: Iterable<FoldedStream<OrganizationState>>): Map<string, P
 }
 
 async function live(tx: Sql): Promise<Map<string, ProjectedRow>> {
-  const found = await tx.query<Omit<ProjectedRow, "updated_at"> & { updated: string }>(
-    `SELECT id, name, provider, version, position, rollback_to, ${utcMicroseconds("updated_at")} AS updated FROM organizations`,
-  );
-  const ids = await tx.query<{ kind: string; value: string; organization_id: string }>("SELECT kind, value, organization_id FROM identifiers");
-  const map = new Map<string, ProjectedRow>(found.map(({ updated, ...r }) => [r.id, { ...r, position: Number(r.position), updated_at: updated, identifiers: [] }]));
-  for (const i of ids) map.get(i.organization_id)?.identifiers.push(identifierKey({ kind: i.kind as Identifier["kind"], value: i.value }));
+  const orm = ormOf(tx);
+  const found = await orm
+    .select({ id: organizations.id, name: organizations.name, provider: organizations.provider, version: organizations.version, position: organizations.position, rollback_to: organizations.rollbackTo, updated_at: utcMicroseconds(organizations.updatedAt) })
+    .from(organizations);
+  const ids = await orm.select().from(identifiersTable);
+  const map = new Map<string, ProjectedRow>(found.map((r) => [r.id, { ...r, identifiers: [] }]));
+  for (const i of ids) map.get(i.organizationId)?.identifiers.push(identifierKey({ kind: i.kind as Identifier["kind"], value: i.value }));
   for (const r of map.values()) r.identifiers.sort();
   return map;
 }
@@ -193,30 +194,22 @@ export const organizationProjection: Projection<OrganizationState, ProjectedRow>
 };
 
 export async function readOrganization(sql: Sql, id: string): Promise<OrganizationView | null> {
-  const found = await sql.query<OrganizationRow>(`${SELECT_ORGANIZATION} WHERE o.id = $1`, [id]);
+  const found = await ormOf(sql).select(ORGANIZATION_FIELDS).from(organizations).where(eq(organizations.id, id));
   return found[0] ? toView(found[0]) : null;
 }
 
 export type OrganizationFilter = { provider?: string; after?: string; limit: number };
 
 export async function listOrganizations(sql: Sql, filter: OrganizationFilter): Promise<OrganizationView[]> {
-  const found = await sql.query<OrganizationRow>(
-    `${SELECT_ORGANIZATION} WHERE ($1::text IS NULL OR o.provider = $1) AND ($2::text IS NULL OR o.id > $2) ORDER BY o.id LIMIT $3`,
-    [filter.provider ?? null, filter.after ?? null, filter.limit],
-  );
+  const found = await ormOf(sql)
+    .select(ORGANIZATION_FIELDS)
+    .from(organizations)
+    .where(and(filter.provider !== undefined ? eq(organizations.provider, filter.provider) : undefined, filter.after !== undefined ? gt(organizations.id, filter.after) : undefined))
+    .orderBy(asc(organizations.id))
+    .limit(filter.limit);
   return found.map(toView);
 }
 
-function toView(row: OrganizationRow): OrganizationView {
-  return {
-    id: row.id,
-    name: row.name,
-    provider: row.provider,
-    version: row.version,
-    position: Number(row.position),
-    transactionId: String(row.transaction_id),
-    rollbackTo: row.rollback_to,
-    identifiers: row.identifiers ?? [],
-    updatedAt: row.updated,
-  };
+function toView(row: Omit<OrganizationView, "identifiers"> & { identifiers: Identifier[] | null }): OrganizationView {
+  return { ...row, position: Number(row.position), transactionId: String(row.transactionId), identifiers: row.identifiers ?? [] };
 }

@@ -1,3 +1,4 @@
+import type { SQL } from "drizzle-orm";
 import type { Sql } from "./sql.ts";
 
 /** An event as a command handler hands it to the store: a type and a JSON payload. */
@@ -16,9 +17,6 @@ export type ProjectionChange<S> = {
   /** The stream's version after the append. */
   version: number;
 };
-
-/** A placeholder for one more parameter of the append statement (`$6`, `$7`...). */
-export type Param = (value: unknown) => string;
 
 /** A stream folded to its end, as replay hands it to a projection's rebuild. */
 export type FoldedStream<S> = { streamId: string; state: S; version: number; position: number; recordedAt: string };
@@ -51,11 +49,10 @@ export type Projection<S = unknown, Row = unknown> = {
   initialState: S;
   evolve(state: S, event: NewEvent): S;
   /**
-   * A data-modifying CTE of the append statement, or null. It may read the CTEs `inserted` (the
-   * new events' rows), `recorded` (their time, column `at`) and the statement's parameters $1
-   * (stream id) and $3 (the new version); `param` adds more.
+   * A data-modifying CTE of the append statement (a drizzle `sql` template), or null. It may read
+   * the CTEs `inserted` (the new events' rows) and `recorded` (their time, column `at`).
    */
-  inStatement?(change: ProjectionChange<S>, param: Param): string | null;
+  inStatement?(change: ProjectionChange<S>): SQL | null;
   /** Whether `write` has anything to do for this change: the append then opens a transaction. */
   writes?(change: ProjectionChange<S>): boolean;
   write?(tx: Sql, change: ProjectionChange<S>): Promise<void>;

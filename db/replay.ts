@@ -1,4 +1,7 @@
+import { asc, gt } from "drizzle-orm";
 import { utcMicroseconds } from "./event-rows.ts";
+import { ormOf } from "./orm.ts";
+import { events as eventsTable } from "./schema.ts";
 import { streamTypeOf, type FoldedStream, type Projection, type ProjectionDifference } from "./projections.ts";
 import type { Sql } from "./sql.ts";
 
@@ -50,27 +53,27 @@ export async function replayProjections(sql: Sql, projections: readonly Projecti
   });
 }
 
-type EventPage = { position: number; stream_id: string; stream_version: number; type: string; data: unknown; recorded: string }[];
-
 async function foldLog(tx: Sql, projections: readonly Projection<any, any>[]): Promise<{ folded: Map<string, Map<string, FoldedStream<unknown>>>; events: number }> {
   const byType = new Map(projections.map((p) => [p.streamType, p]));
   const folded = new Map(projections.map((p) => [p.streamType, new Map<string, FoldedStream<unknown>>()]));
   let after = 0;
   let events = 0;
   for (;;) {
-    const page = await tx.query<EventPage[number]>(
-      `SELECT position, stream_id, stream_version, type, data, ${utcMicroseconds("recorded_at")} AS recorded
-         FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
-      [after, PAGE],
-    );
+    const e = eventsTable;
+    const page = await ormOf(tx)
+      .select({ position: e.position, streamId: e.streamId, streamVersion: e.streamVersion, type: e.type, data: e.data, recordedAt: utcMicroseconds(e.recordedAt) })
+      .from(e)
+      .where(gt(e.position, after))
+      .orderBy(asc(e.position))
+      .limit(PAGE);
     for (const row of page) {
-      const type = streamTypeOf(row.stream_id);
+      const type = streamTypeOf(row.streamId);
       const projection = byType.get(type);
       if (!projection) continue;
       const streams = folded.get(type)!;
-      const previous = streams.get(row.stream_id);
+      const previous = streams.get(row.streamId);
       const state = projection.evolve(previous ? previous.state : projection.initialState, { type: row.type, data: row.data });
-      streams.set(row.stream_id, { streamId: row.stream_id, state, version: row.stream_version, position: Number(row.position), recordedAt: row.recorded });
+      streams.set(row.streamId, { streamId: row.streamId, state, version: row.streamVersion, position: row.position, recordedAt: row.recordedAt });
     }
     events += page.length;
     if (page.length < PAGE) return { folded, events };

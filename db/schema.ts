@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { EventMetadata } from "../shared/events.ts";
 import { bigint, bigserial, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 
 /** PostgreSQL's 64-bit transaction id; carried as text in TypeScript. */
@@ -14,7 +15,7 @@ export const events = pgTable(
     eventId: uuid("event_id").notNull().unique(),
     type: text("type").notNull(),
     data: jsonb("data").notNull(),
-    metadata: jsonb("metadata").notNull(),
+    metadata: jsonb("metadata").$type<EventMetadata>().notNull(),
     transactionId: xid8("transaction_id").notNull().default(sql`pg_current_xact_id()`),
     recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -67,7 +68,7 @@ export const organizations = pgTable(
     version: integer("version").notNull(),
     position: bigint("position", { mode: "number" }).notNull(),
     transactionId: xid8("transaction_id").notNull(),
-    rollbackTo: jsonb("rollback_to").notNull(),
+    rollbackTo: jsonb("rollback_to").$type<string[]>().notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
   },
   (t) => [index("organizations_transaction_position").on(t.transactionId, t.position), index("organizations_provider").on(t.provider)],

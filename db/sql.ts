@@ -18,9 +18,14 @@ export interface Database extends Sql {
   close(): Promise<void>;
 }
 
-/** The SQLSTATE of a driver error, whichever driver raised it. */
+/**
+ * The SQLSTATE of a driver error, whichever driver raised it, also when drizzle wrapped it
+ * (a DrizzleQueryError carries the driver's error as its `cause`).
+ */
 export function sqlState(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : undefined;
+  if (typeof error !== "object" || error === null) return undefined;
+  if ("code" in error && typeof error.code === "string") return error.code;
+  return "cause" in error && error.cause !== error ? sqlState(error.cause) : undefined;
 }
 
 /** Errors that mean "the database is not there right now", as opposed to "the query is wrong". */

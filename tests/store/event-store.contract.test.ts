@@ -5,6 +5,8 @@ import { streamIdOf } from "../../shared/events.ts";
 import { fold } from "../../shared/organization.ts";
 import { LOG_START } from "../../db/event-store.ts";
 import { translateAppendError } from "../../db/constraint-errors.ts";
+import { ormOf } from "../../db/orm.ts";
+import { sql } from "drizzle-orm";
 import { executeCommand } from "../../services/commands/execute-command.ts";
 import { migrate as applyMigrations } from "../../db/migrate.ts";
 import { BACKENDS, type StoreFixture } from "../support/stores.ts";
@@ -96,6 +98,10 @@ for (const backend of BACKENDS) {
       await f.db.query("INSERT INTO streams (stream_id, version) VALUES ($1, 1)", [streamIdOf(id)]);
       const stream = translateAppendError(await raw("INSERT INTO streams (stream_id, version) VALUES ($1, 1)", [streamIdOf(id)]), streamIdOf(id), 0);
       expect(stream).toBeInstanceOf(VersionConflict);
+      // Through drizzle, which wraps the driver's error: still recognized.
+      const wrapped = await ormOf(f.db).execute(sql`INSERT INTO streams (stream_id, version) VALUES (${streamIdOf(id)}, 1)`).then(() => null, (error: unknown) => error);
+      expect(wrapped).not.toBeNull();
+      expect(translateAppendError(wrapped, streamIdOf(id), 0)).toBeInstanceOf(VersionConflict);
       await f.db.query("INSERT INTO identifiers (kind, value, organization_id) VALUES ('domain', $1, 'a')", [`${id}.example`]);
       const identifier = translateAppendError(await raw("INSERT INTO identifiers (kind, value, organization_id) VALUES ('domain', $1, 'b')", [`${id}.example`]), "organization-b", 0);
       expect(identifier).toBeInstanceOf(DomainError);

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { DomainError } from "../../shared/errors.ts";
 import type { Projection } from "../../db/projections.ts";
 import type { Sql } from "../../db/sql.ts";
@@ -18,9 +19,9 @@ export const tallyProjection: Projection<TallyState, TallyRow> = {
   streamType: "tally",
   initialState: { total: 0 },
   evolve: (state, event) => (event.type === "Added" ? { total: state.total + (event.data as { amount: number }).amount } : state),
-  inStatement: (change, param) =>
-    `INSERT INTO tallies (stream_id, total, version) VALUES ($1, ${param(change.after.total)}::int, $3::int)
-     ON CONFLICT (stream_id) DO UPDATE SET total = excluded.total, version = excluded.version RETURNING 1`,
+  inStatement: (change) =>
+    sql`INSERT INTO tallies (stream_id, total, version) VALUES (${change.streamId}, ${change.after.total}::int, ${change.version}::int)
+        ON CONFLICT (stream_id) DO UPDATE SET total = excluded.total, version = excluded.version RETURNING 1`,
   writes: (change) => change.after.total > 100,
   write: async () => {
     throw new DomainError("invalid_request", "a tally never goes above 100");
