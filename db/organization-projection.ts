@@ -19,6 +19,7 @@ export type OrganizationView = {
   transactionId: string;
   rollbackTo: string[];
   identifiers: Identifier[];
+  tags: string[];
   updatedAt: string;
 };
 
@@ -32,6 +33,7 @@ const ORGANIZATION_FIELDS = {
   transactionId: organizations.transactionId,
   rollbackTo: organizations.rollbackTo,
   updatedAt: utcMicroseconds(organizations.updatedAt),
+  tags: organizations.tags,
   identifiers: q<Identifier[] | null>`(SELECT jsonb_agg(jsonb_build_object('kind', i.kind, 'value', i.value) ORDER BY i.kind, i.value)
                                         FROM ${identifiersTable} i WHERE i.organization_id = ${organizations.id})`,
 };
@@ -46,13 +48,13 @@ type Change = ProjectionChange<OrganizationState>;
 function upsertOrganization(change: Change): SQL | null {
   const o = change.after;
   if (o.status !== "registered") return null;
-  return q`INSERT INTO ${organizations} (id, name, provider, version, position, transaction_id, rollback_to, updated_at)
+  return q`INSERT INTO ${organizations} (id, name, provider, version, position, transaction_id, rollback_to, updated_at, tags)
   SELECT ${o.id}::text, ${o.name}::text, ${o.provider}::text, ${change.version}::int, (SELECT max(position) FROM inserted), pg_current_xact_id(),
-         ${q.param(o.rollbackTo)}::jsonb, (SELECT at FROM recorded)
+         ${q.param(o.rollbackTo)}::jsonb, (SELECT at FROM recorded), ${q.param(o.tags)}::jsonb
    WHERE EXISTS (SELECT 1 FROM inserted)
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider = excluded.provider, version = excluded.version,
     position = excluded.position, transaction_id = excluded.transaction_id, rollback_to = excluded.rollback_to,
-    updated_at = excluded.updated_at
+    updated_at = excluded.updated_at, tags = excluded.tags
   RETURNING 1`;
 }
 
@@ -95,9 +97,9 @@ async function writeIdentifiers(tx: Sql, { before, after }: Change): Promise<voi
  * A projection row as replay compares it. Its transaction id is bookkeeping, not state: rows a
  * replay swaps in carry the replay's own transaction id, so routers read them again.
  */
-type ProjectedRow = { id: string; name: string; provider: string; version: number; position: number; rollback_to: string[]; updated_at: string; identifiers: string[] };
+type ProjectedRow = { id: string; name: string; provider: string; version: number; position: number; rollback_to: string[]; updated_at: string; tags: string[]; identifiers: string[] };
 
-const FIELDS = ["name", "provider", "version", "position", "rollback_to", "updated_at", "identifiers"] as const;
+const FIELDS = ["name", "provider", "version", "position", "rollback_to", "updated_at", "tags", "identifiers"] as const;
 const PAGE = 20_000;
 
 function rows(streams: Iterable<FoldedStream<OrganizationState>>): Map<string, ProjectedRow> {
@@ -112,6 +114,7 @@ function rows(streams: Iterable<FoldedStream<OrganizationState>>): Map<string, P
       position: f.position,
       rollback_to: f.state.rollbackTo,
       updated_at: f.recordedAt,
+      tags: f.state.tags,
       identifiers: f.state.identifiers.map(identifierKey).sort(),
     });
   }
@@ -121,7 +124,7 @@ function rows(streams: Iterable<FoldedStream<OrganizationState>>): Map<string, P
 async function live(tx: Sql): Promise<Map<string, ProjectedRow>> {
   const orm = ormOf(tx);
   const found = await orm
-    .select({ id: organizations.id, name: organizations.name, provider: organizations.provider, version: organizations.version, position: organizations.position, rollback_to: organizations.rollbackTo, updated_at: utcMicroseconds(organizations.updatedAt) })
+    .select({ id: organizations.id, name: organizations.name, provider: organizations.provider, version: organizations.version, position: organizations.position, rollback_to: organizations.rollbackTo, updated_at: utcMicroseconds(organizations.updatedAt), tags: organizations.tags })
     .from(organizations);
   const ids = await orm.select().from(identifiersTable);
   const map = new Map<string, ProjectedRow>(found.map((r) => [r.id, { ...r, identifiers: [] }]));
@@ -149,10 +152,10 @@ async function swapIn(tx: Sql, replayed: Map<string, ProjectedRow>): Promise<voi
   for (let i = 0; i < all.length; i += PAGE) {
     const chunk = all.slice(i, i + PAGE);
     await tx.query(
-      `INSERT INTO organizations_replay (id, name, provider, version, position, transaction_id, rollback_to, updated_at)
-       SELECT id, name, provider, version, position, pg_current_xact_id(), rollback_to, updated_at
+      `INSERT INTO organizations_replay (id, name, provider, version, position, transaction_id, rollback_to, updated_at, tags)
+       SELECT id, name, provider, version, position, pg_current_xact_id(), rollback_to, updated_at, tags
          FROM jsonb_to_recordset($1::jsonb)
-           AS r(id text, name text, provider text, version int, position int8, rollback_to jsonb, updated_at timestamptz)`,
+           AS r(id text, name text, provider text, version int, position int8, rollback_to jsonb, updated_at timestamptz, tags jsonb)`,
       [chunk.map(({ identifiers: _, ...row }) => row)],
     );
   }
@@ -167,8 +170,8 @@ async function swapIn(tx: Sql, replayed: Map<string, ProjectedRow>): Promise<voi
   }
   await tx.query("TRUNCATE organizations, identifiers");
   await tx.query(
-    `INSERT INTO organizations (id, name, provider, version, position, transaction_id, rollback_to, updated_at)
-     SELECT id, name, provider, version, position, transaction_id, rollback_to, updated_at FROM organizations_replay`,
+    `INSERT INTO organizations (id, name, provider, version, position, transaction_id, rollback_to, updated_at, tags)
+     SELECT id, name, provider, version, position, transaction_id, rollback_to, updated_at, tags FROM organizations_replay`,
   );
   await tx.query("INSERT INTO identifiers (kind, value, organization_id) SELECT kind, value, organization_id FROM identifiers_replay");
 }
@@ -198,13 +201,20 @@ export async function readOrganization(sql: Sql, id: string): Promise<Organizati
   return found[0] ? toView(found[0]) : null;
 }
 
-export type OrganizationFilter = { provider?: string; after?: string; limit: number };
+/** `tags`: organizations carrying every one of them. */
+export type OrganizationFilter = { provider?: string; tags?: string[]; after?: string; limit: number };
 
 export async function listOrganizations(sql: Sql, filter: OrganizationFilter): Promise<OrganizationView[]> {
   const found = await ormOf(sql)
     .select(ORGANIZATION_FIELDS)
     .from(organizations)
-    .where(and(filter.provider !== undefined ? eq(organizations.provider, filter.provider) : undefined, filter.after !== undefined ? gt(organizations.id, filter.after) : undefined))
+    .where(
+      and(
+        filter.provider !== undefined ? eq(organizations.provider, filter.provider) : undefined,
+        filter.tags !== undefined && filter.tags.length > 0 ? q`${organizations.tags} @> ${q.param(filter.tags)}::jsonb` : undefined,
+        filter.after !== undefined ? gt(organizations.id, filter.after) : undefined,
+      ),
+    )
     .orderBy(asc(organizations.id))
     .limit(filter.limit);
   return found.map(toView);

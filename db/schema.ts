@@ -70,8 +70,14 @@ export const organizations = pgTable(
     transactionId: xid8("transaction_id").notNull(),
     rollbackTo: jsonb("rollback_to").$type<string[]>().notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+    /** Sorted; `tags @> '["tier:enterprise"]'` selects by tag (GIN index). */
+    tags: jsonb("tags").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
   },
-  (t) => [index("organizations_transaction_position").on(t.transactionId, t.position), index("organizations_provider").on(t.provider)],
+  (t) => [
+    index("organizations_transaction_position").on(t.transactionId, t.position),
+    index("organizations_provider").on(t.provider),
+    index("organizations_tags").using("gin", t.tags),
+  ],
 );
 
 /** An identifier belongs to at most one organization: the primary key enforces it across all streams. */

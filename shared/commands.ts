@@ -5,11 +5,15 @@ export type RegisterOrganization = {
   organizationId: string;
   name: string;
   identifiers: Identifier[];
+  /** Absent: no tags. */
+  tags?: string[];
 };
 export type LinkIdentifier = { type: "LinkIdentifier"; organizationId: string; identifier: Identifier };
 export type UnlinkIdentifier = { type: "UnlinkIdentifier"; organizationId: string; identifier: Identifier };
 /** `to` absent means the configured target provider. */
 export type MigrateOrganization = { type: "MigrateOrganization"; organizationId: string; to?: string; reason: string };
+/** Replaces the organization's tags with `tags`. */
+export type SetOrganizationTags = { type: "SetOrganizationTags"; organizationId: string; tags: string[] };
 export type RollBackOrganization = { type: "RollBackOrganization"; organizationId: string; reason: string };
 
 export type OrganizationCommand =
@@ -17,4 +21,5 @@ export type OrganizationCommand =
   | LinkIdentifier
   | UnlinkIdentifier
   | MigrateOrganization
-  | RollBackOrganization;
+  | RollBackOrganization
+  | SetOrganizationTags;

@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   "invalid_identifier",
   "invalid_organization_id",
   "invalid_name",
+  "invalid_tag",
   "duplicate_identifier",
   "reason_required",
   "invalid_reason",

@@ -6,8 +6,11 @@ export const organizationIdOf = (streamId: string): string => streamId.slice("or
 
 export type OrganizationRegistered = {
   type: "OrganizationRegistered";
-  data: { organizationId: string; name: string; provider: string; identifiers: Identifier[] };
+  /** `tags` is absent in events recorded before organizations had tags: none. */
+  data: { organizationId: string; name: string; provider: string; identifiers: Identifier[]; tags?: string[] };
 };
+/** The organization's tags are now `tags` (sorted), replacing the ones it had. */
+export type OrganizationTagsSet = { type: "OrganizationTagsSet"; data: { organizationId: string; tags: string[] } };
 export type IdentifierLinked = { type: "IdentifierLinked"; data: { organizationId: string; identifier: Identifier } };
 export type IdentifierUnlinked = { type: "IdentifierUnlinked"; data: { organizationId: string; identifier: Identifier } };
 export type OrganizationMigrated = {
@@ -25,7 +28,8 @@ export type OrganizationEvent =
   | IdentifierLinked
   | IdentifierUnlinked
   | OrganizationMigrated
-  | OrganizationRolledBack;
+  | OrganizationRolledBack
+  | OrganizationTagsSet;
 export type EventType = OrganizationEvent["type"];
 export const EVENT_TYPES: readonly EventType[] = [
   "OrganizationRegistered",
@@ -33,6 +37,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "IdentifierUnlinked",
   "OrganizationMigrated",
   "OrganizationRolledBack",
+  "OrganizationTagsSet",
 ];
 
 /** Payload schema version, bumped when a payload shape changes; readers upcast older ones. */

@@ -5,6 +5,7 @@ import { spellingKey } from "./identifier-spelling.ts";
 import { identifierKey, type Identifier } from "./identifiers.ts";
 import { textFault } from "./text.ts";
 import type { ProviderCatalog } from "./providers.ts";
+import { checkTags, sameTags } from "./tags.ts";
 
 export type RegisteredOrganization = {
   status: "registered";
@@ -14,6 +15,8 @@ export type RegisteredOrganization = {
   identifiers: Identifier[];
   /** Providers before each migration, most recent last: a rollback pops one. */
   rollbackTo: string[];
+  /** Sorted; what a wave selects organizations by. */
+  tags: string[];
 };
 export type OrganizationState = { status: "unregistered" } | RegisteredOrganization;
 
@@ -39,7 +42,11 @@ export function checkOrganizationId(id: unknown): string {
  */
 export function validateCommand(command: OrganizationCommand): void {
   checkOrganizationId(command.organizationId);
-  if (command.type === "RegisterOrganization") checkName(command.name);
+  if (command.type === "RegisterOrganization") {
+    checkName(command.name);
+    checkTags(command.tags ?? []);
+  }
+  if (command.type === "SetOrganizationTags") checkTags(command.tags);
   if (command.type === "MigrateOrganization" || command.type === "RollBackOrganization") requireReason(command.reason);
 }
 
@@ -60,7 +67,10 @@ export function evolve(state: OrganizationState, event: OrganizationEvent): Orga
         provider: event.data.provider,
         identifiers: event.data.identifiers,
         rollbackTo: [],
+        tags: event.data.tags ?? [],
       };
+    case "OrganizationTagsSet":
+      return registered(state, (s) => ({ ...s, tags: event.data.tags }));
     case "IdentifierLinked":
       return registered(state, (s) => ({ ...s, identifiers: [...s.identifiers, event.data.identifier] }));
     case "IdentifierUnlinked": {
@@ -93,7 +103,8 @@ export function decide(command: OrganizationCommand, state: OrganizationState, p
       }
       seen.add(spellingKey(identifier));
     }
-    const data = { organizationId, name: checkName(command.name), provider: providers.defaultProvider, identifiers: command.identifiers };
+    const tags = checkTags(command.tags ?? []);
+    const data = { organizationId, name: checkName(command.name), provider: providers.defaultProvider, identifiers: command.identifiers, ...(tags.length > 0 ? { tags } : {}) };
     return [{ type: "OrganizationRegistered", data }];
   }
   if (state.status !== "registered") {
@@ -122,6 +133,10 @@ export function decide(command: OrganizationCommand, state: OrganizationState, p
       }
       if (to === state.provider) throw new DomainError("already_on_provider", `organization ${organizationId} is already on ${to}`);
       return [{ type: "OrganizationMigrated", data: { organizationId, from: state.provider, to, reason } }];
+    }
+    case "SetOrganizationTags": {
+      const tags = checkTags(command.tags);
+      return sameTags(tags, state.tags) ? [] : [{ type: "OrganizationTagsSet", data: { organizationId, tags } }];
     }
     case "RollBackOrganization": {
       const reason = requireReason(command.reason);

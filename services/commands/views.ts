@@ -12,6 +12,7 @@ export function organizationJson(o: OrganizationView | (RegisteredOrganization &
     version: o.version,
     position: o.position,
     identifiers: o.identifiers,
+    tags: o.tags,
     ...("updatedAt" in o ? { updatedAt: o.updatedAt } : {}),
   };
 }

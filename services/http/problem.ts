@@ -29,6 +29,7 @@ const STATUS = {
   invalid_identifier: 422,
   invalid_organization_id: 422,
   invalid_name: 422,
+  invalid_tag: 422,
   duplicate_identifier: 422,
   reason_required: 422,
   invalid_reason: 422,

@@ -345,6 +345,19 @@ for (const backend of BACKENDS) {
       expect((await f.store.replay({ swap: false })).matched).toBe(true);
     });
 
+    test("tags are projected with the organization, and replay finds and repairs a tampered set", async () => {
+      const id = unique("tags");
+      await run(f.store, { ...register(id), tags: ["tier:enterprise"] } as never);
+      await run(f.store, { type: "SetOrganizationTags", organizationId: id, tags: ["region:eu", "tier:enterprise"] });
+      expect(await f.store.getOrganization(id)).toMatchObject({ tags: ["region:eu", "tier:enterprise"], version: 2 });
+      expect((await f.store.listOrganizations({ tags: ["region:eu", "tier:enterprise"], limit: 1000 })).map((o) => o.id)).toContain(id);
+      expect((await f.store.listOrganizations({ tags: ["region:us"], limit: 1000 })).map((o) => o.id)).not.toContain(id);
+      await f.db.query("UPDATE organizations SET tags = '[]'::jsonb WHERE id = $1", [id]);
+      const dirty = await f.store.replay({ swap: true });
+      expect(dirty.differences).toContainEqual({ organizationId: id, field: "tags", live: [], replayed: ["region:eu", "tier:enterprise"] });
+      expect((await f.store.getOrganization(id))!.tags).toEqual(["region:eu", "tier:enterprise"]);
+    });
+
     test("applying the migrations again changes nothing", async () => {
       expect(await applyMigrations(f.db)).toEqual([]);
     });
