@@ -3,7 +3,7 @@ import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type Recorded
 import { translateAppendError } from "./constraint-errors.ts";
 import { and, asc, eq, inArray, lte, sql as q, type SQL } from "drizzle-orm";
 import { EVENT_FIELDS, EVENT_RETURNING, toRecordedEvent, type EventRow } from "./event-rows.ts";
-import { ormOf } from "./orm.ts";
+import { ormOf, preparedOn } from "./orm.ts";
 import { events as eventsTable, streams as streamsTable } from "./schema.ts";
 import { findIdempotencyKey, withIdempotencyKey, type Claimed, type IdempotencyClaim, type IdempotencyRecord } from "./idempotency.ts";
 import { listOrganizations, organizationProjection, readOrganization, type OrganizationFilter, type OrganizationView } from "./organization-projection.ts";
@@ -113,10 +113,17 @@ export async function openEventStore(db: Database, options: { projections?: read
  * through a JavaScript Date and drop the microseconds.
  */
 async function readStream(sql: Sql, streamId: string, upTo?: PointInTime): Promise<RecordedEvent[]> {
-  const bound = upTo === undefined ? undefined : "position" in upTo ? lte(eventsTable.position, upTo.position) : q`${eventsTable.recordedAt} <= ${upTo.time}::text::timestamptz`;
+  if (upTo === undefined) return (await readWholeStream(sql).execute({ streamId })).map(toRecordedEvent);
+  const bound = "position" in upTo ? lte(eventsTable.position, upTo.position) : q`${eventsTable.recordedAt} <= ${upTo.time}::text::timestamptz`;
   const rows = await ormOf(sql).select(EVENT_FIELDS).from(eventsTable).where(and(eq(eventsTable.streamId, streamId), bound)).orderBy(asc(eventsTable.streamVersion));
   return rows.map(toRecordedEvent);
 }
+
+/** Every command reads its stream whole: that query is built once per connection. */
+const readWholeStream = (sql: Sql) =>
+  preparedOn(sql, "read_stream", (orm) =>
+    orm.select(EVENT_FIELDS).from(eventsTable).where(eq(eventsTable.streamId, q.placeholder("streamId"))).orderBy(asc(eventsTable.streamVersion)).prepare("read_stream"),
+  );
 
 type Append = { streamId: string; expectedVersion: number; events: readonly NewEvent[]; metadata: AppendMetadata; state?: unknown };
 

@@ -123,12 +123,15 @@ function rows(streams: Iterable<FoldedStream<OrganizationState>>): Map<string, P
 
 async function live(tx: Sql): Promise<Map<string, ProjectedRow>> {
   const orm = ormOf(tx);
-  const found = await orm
-    .select({ id: organizations.id, name: organizations.name, provider: organizations.provider, version: organizations.version, position: organizations.position, rollback_to: organizations.rollbackTo, updated_at: utcMicroseconds(organizations.updatedAt), tags: organizations.tags })
-    .from(organizations);
-  const ids = await orm.select().from(identifiersTable);
-  const map = new Map<string, ProjectedRow>(found.map((r) => [r.id, { ...r, identifiers: [] }]));
-  for (const i of ids) map.get(i.organizationId)?.identifiers.push(identifierKey({ kind: i.kind as Identifier["kind"], value: i.value }));
+  const o = organizations;
+  const i = identifiersTable;
+  // sql templates, not typed selects: replay reads every row, and drizzle's row mapping costs microseconds a row.
+  const found = await orm.execute<Omit<ProjectedRow, "identifiers">>(
+    q`SELECT ${o.id}, ${o.name}, ${o.provider}, ${o.version}, ${o.position}, ${o.rollbackTo}, ${utcMicroseconds(o.updatedAt)} AS updated_at, ${o.tags} FROM ${o}`,
+  );
+  const ids = await orm.execute<{ kind: Identifier["kind"]; value: string; organization_id: string }>(q`SELECT ${i.kind}, ${i.value}, ${i.organizationId} FROM ${i}`);
+  const map = new Map<string, ProjectedRow>(found.map((r) => [r.id, { ...r, position: Number(r.position), identifiers: [] }]));
+  for (const row of ids) map.get(row.organization_id)?.identifiers.push(identifierKey({ kind: row.kind, value: row.value }));
   for (const r of map.values()) r.identifiers.sort();
   return map;
 }

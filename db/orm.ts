@@ -19,3 +19,17 @@ export function ormOf(sql: Sql): Orm {
   }
   return orm;
 }
+
+const prepared = new WeakMap<Sql, Map<string, unknown>>();
+
+/**
+ * A query built once per connection (or transaction) and run again with new values: drizzle
+ * builds a select's text in tens of microseconds, which the command path should pay once, not on
+ * every command. `make` receives the orm to build on and calls `.prepare(name)`.
+ */
+export function preparedOn<T>(sql: Sql, name: string, make: (orm: Orm) => T): T {
+  let byName = prepared.get(sql);
+  if (!byName) prepared.set(sql, (byName = new Map()));
+  if (!byName.has(name)) byName.set(name, make(ormOf(sql)));
+  return byName.get(name) as T;
+}

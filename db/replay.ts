@@ -1,7 +1,7 @@
-import { asc, gt } from "drizzle-orm";
-import { utcMicroseconds } from "./event-rows.ts";
+import { sql as q } from "drizzle-orm";
+import { utcMicroseconds, type EventRow } from "./event-rows.ts";
 import { ormOf } from "./orm.ts";
-import { events as eventsTable } from "./schema.ts";
+import { events as e } from "./schema.ts";
 import { streamTypeOf, type FoldedStream, type Projection, type ProjectionDifference } from "./projections.ts";
 import type { Sql } from "./sql.ts";
 
@@ -59,13 +59,12 @@ async function foldLog(tx: Sql, projections: readonly Projection<any, any>[]): P
   let after = 0;
   let events = 0;
   for (;;) {
-    const e = eventsTable;
-    const page = await ormOf(tx)
-      .select({ position: e.position, streamId: e.streamId, streamVersion: e.streamVersion, type: e.type, data: e.data, recordedAt: utcMicroseconds(e.recordedAt) })
-      .from(e)
-      .where(gt(e.position, after))
-      .orderBy(asc(e.position))
-      .limit(PAGE);
+    // A sql template, not a typed select: drizzle maps a selected row in microseconds, which a
+    // replay of a million events cannot afford; the row type is still the schema's.
+    const page = await ormOf(tx).execute<Pick<EventRow, "position" | "streamId" | "streamVersion" | "type" | "data" | "recordedAt">>(
+      q`SELECT ${e.position}, ${e.streamId} AS "streamId", ${e.streamVersion} AS "streamVersion", ${e.type}, ${e.data}, ${utcMicroseconds(e.recordedAt)} AS "recordedAt"
+          FROM ${e} WHERE ${e.position} > ${after} ORDER BY ${e.position} LIMIT ${PAGE}`,
+    );
     for (const row of page) {
       const type = streamTypeOf(row.streamId);
       const projection = byType.get(type);
@@ -73,7 +72,7 @@ async function foldLog(tx: Sql, projections: readonly Projection<any, any>[]): P
       const streams = folded.get(type)!;
       const previous = streams.get(row.streamId);
       const state = projection.evolve(previous ? previous.state : projection.initialState, { type: row.type, data: row.data });
-      streams.set(row.streamId, { streamId: row.streamId, state, version: row.streamVersion, position: row.position, recordedAt: row.recordedAt });
+      streams.set(row.streamId, { streamId: row.streamId, state, version: row.streamVersion, position: Number(row.position), recordedAt: row.recordedAt });
     }
     events += page.length;
     if (page.length < PAGE) return { folded, events };
