@@ -1,5 +1,5 @@
 import { VersionConflict } from "../shared/errors.ts";
-import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type RecordedEvent } from "../shared/events.ts";
+import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type OrganizationEvent, type RecordedEvent } from "../shared/events.ts";
 import { translateAppendError } from "./constraint-errors.ts";
 import { and, asc, eq, inArray, lte, sql as q, type SQL } from "drizzle-orm";
 import { EVENT_FIELDS, EVENT_RETURNING, toRecordedEvent, type EventRow } from "./event-rows.ts";
@@ -8,6 +8,8 @@ import { events as eventsTable, streams as streamsTable } from "./schema.ts";
 import { findIdempotencyKey, withIdempotencyKey, type Claimed, type IdempotencyClaim, type IdempotencyRecord } from "./idempotency.ts";
 import { listOrganizations, organizationProjection, readOrganization, type OrganizationFilter, type OrganizationView } from "./organization-projection.ts";
 import { fold, streamTypeOf, type NewEvent, type Projection, type ProjectionChange } from "./projections.ts";
+import { acquireLease, releaseLease } from "./leases.ts";
+import { listWaves, readWave, waveProjection, type WaveView } from "./wave-projection.ts";
 import { replayProjections, type ReplayReport } from "./replay.ts";
 import type { Database, Sql } from "./sql.ts";
 import { migrate } from "./migrate.ts";
@@ -50,7 +52,8 @@ export type PointInTime = { position: number } | { time: string };
 
 /** Reading and appending streams of any type: on the store itself, or inside an idempotent transaction. */
 export type Streams = {
-  readStream(streamId: string, upTo?: PointInTime): Promise<RecordedEvent[]>;
+  /** `E`: the events of the stream's type (organization events unless said). */
+  readStream<E extends NewEvent = OrganizationEvent>(streamId: string, upTo?: PointInTime): Promise<RecordedEvent<E>[]>;
   /**
    * Appends `events` to the stream if it is at `expectedVersion` (0: the stream must not exist
    * yet), else fails with version_conflict and appends nothing. The projection registered for
@@ -72,13 +75,18 @@ export type EventStore = Streams & {
   readLog(query: LogQuery): Promise<LogPage>;
   getOrganization(id: string): Promise<OrganizationView | null>;
   listOrganizations(filter: OrganizationFilter): Promise<OrganizationView[]>;
+  getWave(id: string): Promise<WaveView | null>;
+  /** A named lease for one runner among replicas (see db/leases.ts). */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+  listWaves(filter?: { status?: string[] }): Promise<WaveView[]>;
   /** Folds the log into every registered projection and compares (and with `swap`, replaces) them. */
   replay(options: { swap: boolean }): Promise<ReplayReport>;
   close(): Promise<void>;
 };
 
 /** The projections every store carries; `openEventStore` takes more beside them. */
-export const DEFAULT_PROJECTIONS: readonly Projection<any, any>[] = [organizationProjection];
+export const DEFAULT_PROJECTIONS: readonly Projection<any, any>[] = [organizationProjection, waveProjection];
 
 export async function openEventStore(db: Database, options: { projections?: readonly Projection<any, any>[] } = {}): Promise<EventStore> {
   await migrate(db);
@@ -86,7 +94,7 @@ export async function openEventStore(db: Database, options: { projections?: read
   const registry = new Map(projections.map((p) => [p.streamType, p]));
   if (registry.size !== projections.length) throw new Error("two projections registered for one stream type");
   const streams = (sql: Sql, inTransaction: boolean): Streams => ({
-    readStream: (streamId, upTo) => readStream(sql, streamId, upTo),
+    readStream: <E extends NewEvent>(streamId: string, upTo?: PointInTime) => readStream(sql, streamId, upTo) as Promise<RecordedEvent<E>[]>,
     appendToStream: (streamId, expectedVersion, events, metadata, appendOptions = {}) =>
       appendToStream(sql, inTransaction, registry.get(streamTypeOf(streamId)), { streamId, expectedVersion, events, metadata, ...appendOptions }),
   });
@@ -100,6 +108,10 @@ export async function openEventStore(db: Database, options: { projections?: read
     readLog: (query) => readLog(db, query),
     getOrganization: (id) => readOrganization(db, id),
     listOrganizations: (filter) => listOrganizations(db, filter),
+    getWave: (id) => readWave(db, id),
+    acquireLease: (name, holder, ttlMs) => acquireLease(db, name, holder, ttlMs),
+    releaseLease: (name, holder) => releaseLease(db, name, holder),
+    listWaves: (filter) => listWaves(db, filter),
     replay: (replayOptions) => replayProjections(db, projections, replayOptions),
     close: () => db.close(),
   };

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { EventMetadata } from "../shared/events.ts";
+import type { PlannedWave } from "../shared/wave.ts";
 import { bigint, bigserial, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 
 /** PostgreSQL's 64-bit transaction id; carried as text in TypeScript. */
@@ -90,3 +91,37 @@ export const identifiers = pgTable(
   },
   (t) => [primaryKey({ columns: [t.kind, t.value] }), index("identifiers_organization").on(t.organizationId)],
 );
+
+/** The wave projection: each wave's folded state, for progress reads and the runner's list of waves to drive. */
+export const waves = pgTable(
+  "waves",
+  {
+    id: text("id").primaryKey(),
+    status: text("status").notNull(),
+    state: jsonb("state").$type<PlannedWave>().notNull(),
+    version: integer("version").notNull(),
+    position: bigint("position", { mode: "number" }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("waves_status").on(t.status)],
+);
+
+/**
+ * Organizations in a wave that is running or paused: an organization is in at most one such
+ * wave, enforced by the primary key inside the append transaction (as identifiers are).
+ */
+export const waveMembers = pgTable("wave_members", {
+  organizationId: text("organization_id").primaryKey(),
+  waveId: text("wave_id").notNull(),
+});
+
+/**
+ * Who drives what: a runner holds a named lease (e.g. `wave-runner`) until `expiresAt` and renews
+ * it while it runs; another replica takes it over only once it expired. Works the same on
+ * PostgreSQL and PGlite, and a crashed holder's lease simply runs out.
+ */
+export const leases = pgTable("leases", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});

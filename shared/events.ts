@@ -49,11 +49,13 @@ export type EventMetadata = {
   reason: string | null;
   requestId: string;
   idempotencyKey: string | null;
+  /** Set on an organization's event a wave's runner appended: which wave and batch (0-based). */
+  wave?: { waveId: string; batch: number };
   schemaVersion: number;
 };
 
 /** An event as the log holds it. */
-export type RecordedEvent = OrganizationEvent & {
+export type RecordedEvent<E extends { type: string; data: unknown } = OrganizationEvent> = E & {
   position: number;
   streamId: string;
   streamVersion: number;

@@ -14,6 +14,8 @@ export type CommandContext = {
   /** From If-Match: decide only against this version, else answer version_conflict. */
   expectedVersion?: number;
   idempotency?: { key: string; fingerprint: string };
+  /** Set when a wave's runner sends the command: recorded in the events' metadata. */
+  wave?: { waveId: string; batch: number };
 };
 
 /** Told after a commit, never before: routers read the change from the projection. */
@@ -70,7 +72,13 @@ export async function handleCommand(streams: Streams, providers: ProviderCatalog
     const events = decide(command, before, providers);
     if (events.length === 0) return { state: before, version, position: history.at(-1)?.position ?? 0, appended: 0 };
     try {
-      const metadata = { actor: context.actor, reason: context.reason, requestId: context.requestId, idempotencyKey: context.idempotency?.key ?? null };
+      const metadata = {
+        actor: context.actor,
+        reason: context.reason,
+        requestId: context.requestId,
+        idempotencyKey: context.idempotency?.key ?? null,
+        ...(context.wave ? { wave: context.wave } : {}),
+      };
       const result = await streams.appendToStream(streamId, version, events, metadata, { state: before });
       return { state: fold(events, before), version: result.version, position: result.position, appended: result.events.length };
     } catch (error) {
