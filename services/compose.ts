@@ -8,6 +8,8 @@ import { createCommandsApp } from "./commands/app.ts";
 import { createTokenVerifier } from "./commands/auth.ts";
 import type { AppendedChange } from "./commands/execute-command.ts";
 import type { Log } from "./http/log.ts";
+import { rollbacksInLog } from "./waves/batch-health.ts";
+import { waveRunner } from "./waves/wave-runner.ts";
 import type { Bus } from "./bus/bus.ts";
 import { followRoutes } from "./router/follow-routes.ts";
 import { createAdminApp } from "./router/admin-app.ts";
@@ -44,7 +46,18 @@ export async function composeCommands(options: { config: Config; db: Database; d
     store.expireIdempotencyKeys(options.idempotencyKeyTtlHours).catch((error) => options.log({ level: "warn", msg: "idempotency keys not expired", error: String(error) }));
   void expire();
   const expiry = setInterval(expire, 3600_000);
-  return { app, store, adminTokenFile: auth.adminTokenFile, stop: () => clearInterval(expiry) };
+  // Every API replica runs one; the lease lets only one of them drive waves at a time.
+  const waves = waveRunner({ store, providers: providerCatalog(options.config), health: rollbacksInLog(store), clock: () => new Date(), onAppended, holder: crypto.randomUUID(), log: options.log });
+  waves.start(5_000);
+  return {
+    app,
+    store,
+    adminTokenFile: auth.adminTokenFile,
+    stop: () => {
+      clearInterval(expiry);
+      void waves.stop();
+    },
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { AppendedChange } from "./execute-command.ts";
 import { onlyQuery } from "./input.ts";
 import { logRoutes } from "./log-routes.ts";
 import { organizationRoutes } from "./organization-routes.ts";
+import { waveRoutes } from "./wave-routes.ts";
 
 export type CommandsDeps = {
   store: EventStore;
@@ -22,6 +23,8 @@ export type CommandsDeps = {
   hints?: { published: number; failed: number };
   /** The hint bus, as /readyz reports it (a bus that is down does not make the API unready). */
   bus?: { kind: string; connected(): boolean };
+  /** Now, for waves' soak times (injected in tests). */
+  clock?: () => Date;
 };
 
 export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };
@@ -85,6 +88,7 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
 
   app.route("/v1/organizations", organizationRoutes(deps));
   app.route("/v1/events", logRoutes(deps));
+  app.route("/v1/waves", waveRoutes(deps));
 
   const admin = requireScope(deps.verifyToken, "admin");
   app.post("/v1/replay", admin, async (c) => c.json(await deps.store.replay({ swap: true })));

@@ -106,7 +106,7 @@ const context = (reason: string) => ({ actor: ACTOR, requestId: crypto.randomUUI
  * waves), and on every tick steps each running, paused-with-rollback or aborted wave until it
  * waits. `tick` is exposed for tests; `start` ticks every `intervalMs`.
  */
-export function waveRunner(deps: WaveRunnerDeps & { holder: string; leaseMs?: number }) {
+export function waveRunner(deps: WaveRunnerDeps & { holder: string; leaseMs?: number; log?: (entry: Record<string, unknown>) => void }) {
   const leaseMs = deps.leaseMs ?? 30_000;
   let timer: ReturnType<typeof setInterval> | undefined;
   let running: Promise<void> | undefined;
@@ -120,16 +120,19 @@ export function waveRunner(deps: WaveRunnerDeps & { holder: string; leaseMs?: nu
     tick,
     start(intervalMs: number) {
       timer = setInterval(() => {
-        running ??= tick().then(
-          () => undefined,
-          () => undefined,
-        ).finally(() => (running = undefined));
+        running ??= tick()
+          .then(
+            () => undefined,
+            (error) => deps.log?.({ level: "warn", msg: "wave runner step failed; it retries on the next tick", error: String(error) }),
+          )
+          .finally(() => (running = undefined));
       }, intervalMs);
     },
+    /** Stops ticking and gives the lease up (best effort: otherwise it runs out). */
     async stop() {
       if (timer) clearInterval(timer);
       await running;
-      await deps.store.releaseLease("wave-runner", deps.holder);
+      await deps.store.releaseLease("wave-runner", deps.holder).catch(() => undefined);
     },
   };
 }
