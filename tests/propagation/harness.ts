@@ -85,6 +85,8 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
   return {
     api,
     apiUrl,
+    databaseUrl,
+    natsPrefix: prefix,
     get,
     legacy,
     target,
