@@ -1,7 +1,8 @@
 import { VersionConflict } from "../shared/errors.ts";
 import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type OrganizationEvent, type RecordedEvent } from "../shared/events.ts";
 import { translateAppendError } from "./constraint-errors.ts";
-import { and, asc, eq, inArray, lte, sql as q, type SQL } from "drizzle-orm";
+import { and, asc, eq, fillPlaceholders, inArray, lte, sql as q, type SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { EVENT_FIELDS, EVENT_RETURNING, toRecordedEvent, type EventRow } from "./event-rows.ts";
 import { ormOf, preparedOn } from "./orm.ts";
 import { events as eventsTable, streams as streamsTable } from "./schema.ts";
@@ -179,33 +180,50 @@ async function appendStatement(sql: Sql, append: Append, projection: Projection 
   const { streamId, expectedVersion, events } = append;
   const version = expectedVersion + events.length;
   const metadata = { ...append.metadata, schemaVersion: EVENT_SCHEMA_VERSION };
-  const projected = projection?.inStatement && change ? projection.inStatement(change) : null;
-  const advance =
-    expectedVersion === 0
-      ? q`INSERT INTO streams (stream_id, version) VALUES (${streamId}, ${version}) ON CONFLICT DO NOTHING RETURNING version`
-      : q`UPDATE streams SET version = ${version} WHERE stream_id = ${streamId} AND version = ${expectedVersion} RETURNING version`;
-  // jsonb values are passed as values (q.param: one parameter, not a list), never pre-serialized
-  // strings: drivers serialize them once.
-  const rows = await ormOf(sql).execute<EventRow>(
-    q`WITH advanced AS (${advance}
-     ), recorded AS (
-       SELECT GREATEST(statement_timestamp(),
-                       (SELECT p.recorded_at + interval '1 microsecond' FROM events p WHERE p.stream_id = ${streamId} AND p.stream_version = ${expectedVersion}::int)) AS at
-     ), inserted AS (
-       INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at)
-       SELECT ${streamId}, ${expectedVersion}::int + n::int, gen_random_uuid(), e.event->>'type', e.event->'data', ${q.param(metadata)}::jsonb, (SELECT at FROM recorded)
-         FROM jsonb_array_elements(${q.param(events)}::jsonb) WITH ORDINALITY AS e(event, n)
-        WHERE EXISTS (SELECT 1 FROM advanced)
-       RETURNING ${q.raw(EVENT_RETURNING)}
-     )${projected ? q`, projected AS (${projected})` : q``}
-     SELECT * FROM inserted`,
-  );
+  const projected = projection?.inStatement && change ? projection.inStatement.values(change) : null;
+  const statement = appendQuery(expectedVersion === 0, projected ? projection : undefined);
+  // jsonb values are passed as values, never pre-serialized strings: drivers serialize them once.
+  const values = { streamId, expectedVersion, version, events, metadata, ...projected };
+  const rows = await sql.query<EventRow>(statement.sql, fillPlaceholders(statement.params, values));
   if (rows.length === 0) {
     const current = await ormOf(sql).select({ version: streamsTable.version }).from(streamsTable).where(eq(streamsTable.streamId, streamId));
     throw new VersionConflict(streamId, expectedVersion, current[0]?.version ?? null);
   }
   const recorded = rows.map(toRecordedEvent).sort((a, b) => a.streamVersion - b.streamVersion);
   return { version, position: recorded.at(-1)!.position, events: recorded };
+}
+
+const dialect = new PgDialect();
+const appendQueries = new Map<string, { sql: string; params: unknown[] }>();
+
+/**
+ * The append statement, a drizzle `sql` template with placeholders, built into text once per
+ * shape (new stream or not, which projection's CTE) and run through the driver adapter with
+ * the values filled in: building a template costs tens of microseconds, every append would pay it.
+ */
+function appendQuery(newStream: boolean, projection: Projection | undefined): { sql: string; params: unknown[] } {
+  const key = `${newStream}:${projection?.streamType ?? ""}`;
+  const cached = appendQueries.get(key);
+  if (cached) return cached;
+  const p = q.placeholder;
+  const advance = newStream
+    ? q`INSERT INTO streams (stream_id, version) VALUES (${p("streamId")}, ${p("version")}) ON CONFLICT DO NOTHING RETURNING version`
+    : q`UPDATE streams SET version = ${p("version")} WHERE stream_id = ${p("streamId")} AND version = ${p("expectedVersion")} RETURNING version`;
+  const template = q`WITH advanced AS (${advance}
+     ), recorded AS (
+       SELECT GREATEST(statement_timestamp(),
+                       (SELECT e.recorded_at + interval '1 microsecond' FROM events e WHERE e.stream_id = ${p("streamId")} AND e.stream_version = ${p("expectedVersion")}::int)) AS at
+     ), inserted AS (
+       INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata, recorded_at)
+       SELECT ${p("streamId")}, ${p("expectedVersion")}::int + n::int, gen_random_uuid(), e.event->>'type', e.event->'data', ${p("metadata")}::jsonb, (SELECT at FROM recorded)
+         FROM jsonb_array_elements(${p("events")}::jsonb) WITH ORDINALITY AS e(event, n)
+        WHERE EXISTS (SELECT 1 FROM advanced)
+       RETURNING ${q.raw(EVENT_RETURNING)}
+     )${projection?.inStatement ? q`, projected AS (${projection.inStatement.sql})` : q``}
+     SELECT * FROM inserted`;
+  const built = dialect.sqlToQuery(template);
+  appendQueries.set(key, built);
+  return built;
 }
 
 /**

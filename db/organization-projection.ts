@@ -2,7 +2,7 @@ import { DomainError } from "../shared/errors.ts";
 import type { OrganizationEvent } from "../shared/events.ts";
 import { identifierKey, type Identifier } from "../shared/identifiers.ts";
 import { evolve, initialState, type OrganizationState } from "../shared/organization.ts";
-import { and, asc, eq, gt, sql as q, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, sql as q } from "drizzle-orm";
 import { utcMicroseconds } from "./event-rows.ts";
 import { ormOf } from "./orm.ts";
 import { identifiers as identifiersTable, organizations } from "./schema.ts";
@@ -45,18 +45,18 @@ type Change = ProjectionChange<OrganizationState>;
  * transaction as the events, position of the last event, transaction id of the append, updated
  * when the events were recorded (CTE `recorded`).
  */
-function upsertOrganization(change: Change): SQL | null {
-  const o = change.after;
-  if (o.status !== "registered") return null;
-  return q`INSERT INTO ${organizations} (id, name, provider, version, position, transaction_id, rollback_to, updated_at, tags)
-  SELECT ${o.id}::text, ${o.name}::text, ${o.provider}::text, ${change.version}::int, (SELECT max(position) FROM inserted), pg_current_xact_id(),
-         ${q.param(o.rollbackTo)}::jsonb, (SELECT at FROM recorded), ${q.param(o.tags)}::jsonb
+const upsertOrganization = {
+  sql: q`INSERT INTO ${organizations} (id, name, provider, version, position, transaction_id, rollback_to, updated_at, tags)
+  SELECT ${q.placeholder("org_id")}::text, ${q.placeholder("org_name")}::text, ${q.placeholder("org_provider")}::text, ${q.placeholder("version")}::int,
+         (SELECT max(position) FROM inserted), pg_current_xact_id(), ${q.placeholder("org_rollback_to")}::jsonb, (SELECT at FROM recorded), ${q.placeholder("org_tags")}::jsonb
    WHERE EXISTS (SELECT 1 FROM inserted)
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider = excluded.provider, version = excluded.version,
     position = excluded.position, transaction_id = excluded.transaction_id, rollback_to = excluded.rollback_to,
     updated_at = excluded.updated_at, tags = excluded.tags
-  RETURNING 1`;
-}
+  RETURNING 1`,
+  values: ({ after: o }: Change) =>
+    o.status === "registered" ? { org_id: o.id, org_name: o.name, org_provider: o.provider, org_rollback_to: o.rollbackTo, org_tags: o.tags } : null,
+};
 
 function identifierDiff(before: OrganizationState, after: OrganizationState): { added: Identifier[]; removed: Identifier[] } {
   const old = before.status === "registered" ? before.identifiers : [];

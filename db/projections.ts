@@ -49,10 +49,12 @@ export type Projection<S = unknown, Row = unknown> = {
   initialState: S;
   evolve(state: S, event: NewEvent): S;
   /**
-   * A data-modifying CTE of the append statement (a drizzle `sql` template), or null. It may read
-   * the CTEs `inserted` (the new events' rows) and `recorded` (their time, column `at`).
+   * A data-modifying CTE of the append statement: a drizzle `sql` template whose values are
+   * `sql.placeholder(...)`s (names of the projection's own, e.g. `org_id`), so the statement's
+   * text is built once and reused; `values` gives them for a change, or null to write nothing.
+   * It may read the CTEs `inserted` (the new events' rows) and `recorded` (their time, `at`).
    */
-  inStatement?(change: ProjectionChange<S>): SQL | null;
+  inStatement?: { sql: SQL; values(change: ProjectionChange<S>): Record<string, unknown> | null };
   /** Whether `write` has anything to do for this change: the append then opens a transaction. */
   writes?(change: ProjectionChange<S>): boolean;
   write?(tx: Sql, change: ProjectionChange<S>): Promise<void>;

@@ -14,15 +14,15 @@ type Change = ProjectionChange<WaveState>;
 const active = (s: WaveState): boolean => s.status === "running" || s.status === "paused";
 
 /** The wave's row, written by the append statement (a CTE over `inserted`). */
-function upsertWave(change: Change) {
-  const w = change.after;
-  if (w.status === "none") return null;
-  return q`INSERT INTO ${waves} (id, status, state, version, position, updated_at)
-  SELECT ${w.id}::text, ${w.status}::text, ${q.param(w)}::jsonb, ${change.version}::int, (SELECT max(position) FROM inserted), (SELECT at FROM recorded)
+const upsertWave = {
+  sql: q`INSERT INTO ${waves} (id, status, state, version, position, updated_at)
+  SELECT ${q.placeholder("wave_id")}::text, ${q.placeholder("wave_status")}::text, ${q.placeholder("wave_state")}::jsonb, ${q.placeholder("version")}::int,
+         (SELECT max(position) FROM inserted), (SELECT at FROM recorded)
    WHERE EXISTS (SELECT 1 FROM inserted)
   ON CONFLICT (id) DO UPDATE SET status = excluded.status, state = excluded.state, version = excluded.version, position = excluded.position, updated_at = excluded.updated_at
-  RETURNING 1`;
-}
+  RETURNING 1`,
+  values: ({ after: w }: Change) => (w.status === "none" ? null : { wave_id: w.id, wave_status: w.status, wave_state: w }),
+};
 
 /** Membership changes when a wave is planned (joins) or finishes (leaves). */
 const membersChange = ({ before, after }: Change): boolean => active(before) !== active(after);

@@ -19,9 +19,11 @@ export const tallyProjection: Projection<TallyState, TallyRow> = {
   streamType: "tally",
   initialState: { total: 0 },
   evolve: (state, event) => (event.type === "Added" ? { total: state.total + (event.data as { amount: number }).amount } : state),
-  inStatement: (change) =>
-    sql`INSERT INTO tallies (stream_id, total, version) VALUES (${change.streamId}, ${change.after.total}::int, ${change.version}::int)
+  inStatement: {
+    sql: sql`INSERT INTO tallies (stream_id, total, version) VALUES (${sql.placeholder("tally_stream")}, ${sql.placeholder("tally_total")}::int, ${sql.placeholder("version")}::int)
         ON CONFLICT (stream_id) DO UPDATE SET total = excluded.total, version = excluded.version RETURNING 1`,
+    values: (change) => ({ tally_stream: change.streamId, tally_total: change.after.total }),
+  },
   writes: (change) => change.after.total > 100,
   write: async () => {
     throw new DomainError("invalid_request", "a tally never goes above 100");
