@@ -92,6 +92,46 @@ export const identifiers = pgTable(
   (t) => [primaryKey({ columns: [t.kind, t.value] }), index("identifiers_organization").on(t.organizationId)],
 );
 
+/**
+ * Routers' login outcome counts (issue 12): an operational read model, not the event log. One
+ * row per (organization, provider, minute the flow started, outcome, error code), added to by
+ * every flush; `durations` is a histogram over DURATION_BOUNDS_MS (shared/login-outcomes.ts).
+ * `organization_id` is '' for traffic that matched no organization. Rows older than the
+ * retention setting are deleted.
+ */
+export const loginOutcomes = pgTable(
+  "login_outcomes",
+  {
+    organizationId: text("organization_id").notNull(),
+    provider: text("provider").notNull(),
+    minute: timestamp("minute", { withTimezone: true }).notNull(),
+    outcome: text("outcome").notNull(),
+    code: text("code").notNull(),
+    count: bigint("count", { mode: "number" }).notNull(),
+    durations: integer("durations").array(),
+  },
+  (t) => [primaryKey({ name: "login_outcomes_pkey", columns: [t.organizationId, t.provider, t.minute, t.outcome, t.code] }), index("login_outcomes_minute").on(t.minute)],
+);
+
+/**
+ * Identifiers seen on traffic that matched no organization (issue 12): what an operator has not
+ * registered yet. Bounded: the command service keeps the most frequent rows per kind. Linking
+ * the identifier deletes its row.
+ */
+export const unmatchedIdentifiers = pgTable(
+  "unmatched_identifiers",
+  {
+    kind: text("kind").notNull(),
+    value: text("value").notNull(),
+    requestKind: text("request_kind").notNull(),
+    provider: text("provider").notNull(),
+    count: bigint("count", { mode: "number" }).notNull(),
+    firstSeen: timestamp("first_seen", { withTimezone: true }).notNull(),
+    lastSeen: timestamp("last_seen", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ name: "unmatched_identifiers_pkey", columns: [t.kind, t.value] }), index("unmatched_identifiers_count").on(t.kind, t.count)],
+);
+
 /** The wave projection: each wave's folded state, for progress reads and the runner's list of waves to drive. */
 export const waves = pgTable(
   "waves",

@@ -1,14 +1,16 @@
 import { providerCatalog, type Config } from "../shared/config.ts";
 import { openEventStore } from "../db/event-store.ts";
 import { migrate } from "../db/migrate.ts";
+import { readHorizon } from "../db/horizon.ts";
 import { routeSource } from "../db/route-source.ts";
 import type { Database } from "../db/sql.ts";
-import { authFromEnv } from "./auth-settings.ts";
+import { authFromEnv, authFromSettings } from "./auth-settings.ts";
+import type { AuthSettings } from "./settings.ts";
 import { createCommandsApp } from "./commands/app.ts";
 import { createTokenVerifier } from "./commands/auth.ts";
 import type { AppendedChange } from "./commands/execute-command.ts";
 import type { Log } from "./http/log.ts";
-import { rollbacksInLog } from "./waves/batch-health.ts";
+import { batchHealth } from "./waves/batch-health.ts";
 import { waveRunner } from "./waves/wave-runner.ts";
 import type { Bus } from "./bus/bus.ts";
 import { followRoutes } from "./router/follow-routes.ts";
@@ -23,10 +25,37 @@ import { RouteTable } from "./router/route-table.ts";
 import { upstreamFetch } from "./runtime/upstream-fetch.ts";
 import { providerRules } from "./router/provider-headers.ts";
 import { providerHeaderValues } from "./settings.ts";
+import type { CredentialRecord } from "./bus/credential-record.ts";
+import type { CredentialRouting } from "./router/credential-routing.ts";
+
+import { outcomeStore } from "../db/outcome-store.ts";
+import { unmatchedStore } from "../db/unmatched-store.ts";
+import { unmatchedRecord } from "./router/unmatched-record.ts";
+import { unmatchedObserver } from "./router/observe-unmatched.ts";
+import { storeOutcomes } from "./commands/store-outcomes.ts";
+import { startGuard } from "./commands/guard.ts";
+import type { GuardSettings, PreflightPolicy } from "./settings.ts";
+import { preflightProbe } from "./commands/preflight.ts";
+import { outcomeRecorder } from "./router/outcome-recorder.ts";
+import { outcomeObserver } from "./router/observe-outcome.ts";
+import { flushOutcomes } from "./router/flush-outcomes.ts";
+
 
 /** Builds the command API from the environment and an open database (migrating it first). */
-export async function composeCommands(options: { config: Config; db: Database; dataDir: string; log: Log; bus: Bus; idempotencyKeyTtlHours: number }) {
-  const auth = await authFromEnv(options.dataDir);
+export async function composeCommands(options: {
+  config: Config;
+  db: Database;
+  dataDir: string;
+  log: Log;
+  bus: Bus;
+  idempotencyKeyTtlHours: number;
+  auth?: AuthSettings;
+  horizonMaxAgeMs?: number;
+  outcomeRetentionDays?: number;
+  guard?: GuardSettings;
+  preflightPolicy?: PreflightPolicy;
+}) {
+  const auth = options.auth ? await authFromSettings(options.auth, options.dataDir) : await authFromEnv(options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
   const store = await openEventStore(options.db);
   const hints = { published: 0, failed: 0 };
@@ -40,21 +69,46 @@ export async function composeCommands(options: { config: Config; db: Database; d
       },
     );
   };
-  const app = createCommandsApp({ store, providers: providerCatalog(options.config), verifyToken, log: options.log, onAppended, hints, bus: options.bus });
+  const outcomes = outcomeStore(options.db);
+  const unmatched = unmatchedStore(options.db);
+  const stopOutcomes = storeOutcomes({ bus: options.bus, outcomes, unmatched, log: options.log, retentionDays: options.outcomeRetentionDays ?? 30 });
+  // Preflight probes go through the router's own forwarding path (same headers, Host, TLS rules).
+  const forward = createForwarder({ publicUrl: options.config.publicUrl, fetch: await upstreamFetch(options.config.providers), rules: providerRules({ providers: options.config.providers, values: providerHeaderValues(options.config), trustedProxies: options.config.trustedProxies }) });
+  const preflight = preflightProbe({ providers: options.config.providers, forward, publicUrl: options.config.publicUrl });
+  const app = createCommandsApp({
+    store,
+    providers: providerCatalog(options.config),
+    verifyToken,
+    log: options.log,
+    onAppended,
+    hints,
+    bus: options.bus,
+    horizon: () => readHorizon(options.db),
+    ...(options.horizonMaxAgeMs ? { horizonMaxAgeMs: options.horizonMaxAgeMs } : {}),
+    outcomes,
+    unmatched,
+    preflight,
+    ...(options.preflightPolicy ? { preflightPolicy: options.preflightPolicy } : {}),
+  });
   // A retry comes within minutes; keys are kept IDEMPOTENCY_KEY_TTL_HOURS, then forgotten hourly.
   const expire = () =>
     store.expireIdempotencyKeys(options.idempotencyKeyTtlHours).catch((error) => options.log({ level: "warn", msg: "idempotency keys not expired", error: String(error) }));
   void expire();
   const expiry = setInterval(expire, 3600_000);
+  // The guard rolls back as actor `guard` through the same command path, hint included.
+  const guard = options.guard ? startGuard({ db: options.db, store, outcomes, providers: providerCatalog(options.config), policy: options.guard.policy, intervalMs: options.guard.intervalMs, log: options.log, onAppended }) : null;
   // Every API replica runs one; the lease lets only one of them drive waves at a time.
-  const waves = waveRunner({ store, providers: providerCatalog(options.config), health: rollbacksInLog(store), clock: () => new Date(), onAppended, holder: crypto.randomUUID(), log: options.log });
+  const waves = waveRunner({ store, providers: providerCatalog(options.config), health: batchHealth(store, outcomes), clock: () => new Date(), onAppended, holder: crypto.randomUUID(), log: options.log });
   waves.start(5_000);
   return {
     app,
     store,
+    guard,
     adminTokenFile: auth.adminTokenFile,
     stop: () => {
       clearInterval(expiry);
+      stopOutcomes();
+      void guard?.stop();
       void waves.stop();
     },
   };
@@ -64,23 +118,55 @@ export async function composeCommands(options: { config: Config; db: Database; d
  * Builds the router and its admin app. The route table is loaded before this returns, so the
  * router never answers from an empty table. The pin secret must be the same on every router.
  */
-export async function composeRouter(options: { config: Config; db: Database; pinSecret: string; log: Log; bus: Bus; pollMs: number; accessLog?: boolean }) {
+export async function composeRouter(options: {
+  config: Config;
+  db: Database;
+  pinSecret: string;
+  log: Log;
+  bus: Bus;
+  pollMs: number;
+  accessLog?: boolean;
+  /** The database client's bound on one read (DATABASE_TIMEOUT_MS + its grace). */
+  timeoutMs?: number;
+  horizonMaxAgeMs?: number;
+  credentials?: CredentialRecord;
+  timeouts?: { bodyTimeoutMs: number; upstreamIdleMs: number };
+  outcomeFlushMs?: number;
+}) {
   await migrate(options.db); // whichever service starts first brings the schema up to date
   const routes = new RouteTable(routeSource(options.db));
   await routes.load();
-  const follower = followRoutes({ routes, bus: options.bus, pollMs: options.pollMs, log: options.log });
+  const follower = followRoutes({
+    routes,
+    bus: options.bus,
+    pollMs: options.pollMs,
+    log: options.log,
+    horizon: () => readHorizon(options.db),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.horizonMaxAgeMs ? { horizonMaxAgeMs: options.horizonMaxAgeMs } : {}),
+  });
   const fetch = await upstreamFetch(options.config.providers);
   const metrics = routerMetrics();
+  let credentialRouting: CredentialRouting | null = null;
+  const recorder = outcomeRecorder();
+  const unmatched = unmatchedRecord();
+  const outcomes = flushOutcomes({ router: crypto.randomUUID(), recorder, unmatched, bus: options.bus, intervalMs: options.outcomeFlushMs ?? 5000, log: options.log });
   const app = createRouterApp({
     config: options.config,
     routes,
-    forward: createForwarder({ publicUrl: options.config.publicUrl, fetch, rules: providerRules({ providers: options.config.providers, values: providerHeaderValues(options.config), trustedProxies: options.config.trustedProxies }) }),
+    forward: createForwarder({ publicUrl: options.config.publicUrl, fetch, log: options.log, ...(options.timeouts ? { upstreamIdleMs: options.timeouts.upstreamIdleMs } : {}), rules: providerRules({ providers: options.config.providers, values: providerHeaderValues(options.config), trustedProxies: options.config.trustedProxies }) }),
     pins: pinCookies(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     forceRoutes: forceRoutes(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     jwks: mergedJwks(options.config.providers, fetch),
     metrics,
     log: options.log,
     accessLog: options.accessLog ?? true,
+    unmatched: unmatchedObserver(unmatched),
+    outcomes: outcomeObserver({ recorder, metrics, publicOrigin: new URL(options.config.publicUrl).origin }),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    onCredentialRouting: (routing) => (credentialRouting = routing),
+    ...(options.timeouts ? { bodyTimeoutMs: options.timeouts.bodyTimeoutMs } : {}),
   });
-  return { app, admin: createAdminApp({ routes, metrics, follower }), routes, follower };
+  const credentials = () => credentialRouting!.stats();
+  return { app, admin: createAdminApp({ routes, metrics, follower, credentials }), routes, follower, outcomes };
 }

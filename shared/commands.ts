@@ -1,3 +1,4 @@
+import type { PreflightCheck } from "./events.ts";
 import type { Identifier } from "./identifiers.ts";
 
 export type RegisterOrganization = {
@@ -11,10 +12,22 @@ export type RegisterOrganization = {
 export type LinkIdentifier = { type: "LinkIdentifier"; organizationId: string; identifier: Identifier };
 export type UnlinkIdentifier = { type: "UnlinkIdentifier"; organizationId: string; identifier: Identifier };
 /** `to` absent means the configured target provider. */
-export type MigrateOrganization = { type: "MigrateOrganization"; organizationId: string; to?: string; reason: string };
+export type MigrateOrganization = {
+  type: "MigrateOrganization";
+  organizationId: string;
+  to?: string;
+  reason: string;
+  guard?: boolean;
+  /** Refuse unless a passing preflight of the destination, checked at or after `since` (ISO time), is in the log. */
+  requirePreflight?: { since: string };
+};
+/** Appends a preflight's result; the probing happened before, outside the decider. */
+export type RecordPreflight = { type: "RecordPreflight"; organizationId: string; provider: string; checks: PreflightCheck[]; checkedAt: string };
 /** Replaces the organization's tags with `tags`. */
 export type SetOrganizationTags = { type: "SetOrganizationTags"; organizationId: string; tags: string[] };
 export type RollBackOrganization = { type: "RollBackOrganization"; organizationId: string; reason: string };
+
+export type SetGuard = { type: "SetGuard"; organizationId: string; enabled: boolean };
 
 export type OrganizationCommand =
   | RegisterOrganization
@@ -22,4 +35,6 @@ export type OrganizationCommand =
   | UnlinkIdentifier
   | MigrateOrganization
   | RollBackOrganization
-  | SetOrganizationTags;
+  | SetOrganizationTags
+  | RecordPreflight
+  | SetGuard;

@@ -91,6 +91,8 @@ const providerSchema = z
     serverName: dnsName.optional(),
     /** A PEM file of CA certificates trusted for this provider only (a private CA in front of it). */
     caFile: z.string().min(1).optional(),
+    /** The application the command service presents when it probes this provider before a migration (issue 12 preflight). */
+    preflight: z.object({ clientId: z.string().min(1).max(256), redirectUri: z.string().url(), scope: z.string().max(512).default("openid") }).strict().optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -102,6 +104,26 @@ const providerSchema = z
       ctx.addIssue({ code: "custom", path: ["headers", p.clientIpHeader], message: "is already the provider's clientIpHeader" });
     }
   });
+
+/**
+ * Learned credential routes (README "Credentials reach only their issuer"). A credential the
+ * router never saw issued predates the proxy, so by default it is the legacy provider's;
+ * `try-each` is for deployments that put the router in mid-migration.
+ */
+const credentialsSchema = z
+  .object({
+    unknownCredentials: z.enum(["default", "try-each"]).default("default"),
+    codeTtlSeconds: z.number().int().positive().max(3600).default(600),
+    accessTokenTtlSeconds: z.number().int().positive().max(90 * 86_400).default(86_400),
+    refreshTokenTtlSeconds: z.number().int().positive().max(400 * 86_400).default(90 * 86_400),
+    /** How long the browser's "last logged in at" marker routes an OIDC logout without id_token_hint. */
+    sessionMarkerSeconds: z.number().int().positive().max(400 * 86_400).default(30 * 86_400),
+    /** A lookup slower than this is treated as unknown (and counted): the request path never waits long. */
+    lookupTimeoutMs: z.number().int().positive().max(5000).default(200),
+  })
+  .strict();
+
+export type CredentialSettings = z.infer<typeof credentialsSchema>;
 
 export const configSchema = z
   .object({
@@ -116,6 +138,7 @@ export const configSchema = z
       .object({ cidrs: z.array(cidr).min(1), header: headerName.default("x-forwarded-for") })
       .strict()
       .optional(),
+    credentials: credentialsSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -53,6 +53,12 @@ export const ERROR_CODES = [
   "invalid_config",
   // Raised and handled inside the services; listed so a leak still maps to a deliberate status.
   "bus_unavailable",
+  "request_timeout",
+  // The client went away before the answer: nobody reads it; the access log says 499.
+  "client_closed",
+  // Issue 12 (preflight): appended here, statuses in services/http/problem.ts.
+  "preflight_required",
+  "preflight_not_configured",
 ] as const;
 
 /** Every stable code the project can raise or answer; services/http/problem.ts gives each its status. */

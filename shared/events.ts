@@ -15,7 +15,8 @@ export type IdentifierLinked = { type: "IdentifierLinked"; data: { organizationI
 export type IdentifierUnlinked = { type: "IdentifierUnlinked"; data: { organizationId: string; identifier: Identifier } };
 export type OrganizationMigrated = {
   type: "OrganizationMigrated";
-  data: { organizationId: string; from: string; to: string; reason: string };
+  /** `guard: false`: the operator asked the guard not to watch this migration (issue 12). */
+  data: { organizationId: string; from: string; to: string; reason: string; guard?: false };
 };
 /** `to` is the provider the organization was on before its last migration. */
 export type OrganizationRolledBack = {
@@ -23,13 +24,25 @@ export type OrganizationRolledBack = {
   data: { organizationId: string; from: string; to: string; reason: string };
 };
 
+/** The result of probing a provider for an organization before moving it (issue 12 §3). */
+export type PreflightCheck = { kind: string; value: string; passed: boolean; detail: string };
+export type PreflightRecorded = {
+  type: "PreflightRecorded";
+  data: { organizationId: string; provider: string; passed: boolean; checks: PreflightCheck[]; checkedAt: string };
+};
+
+/** The guard's per-organization switch (issue 12 §4): off, it never rolls this organization back. */
+export type GuardSet = { type: "GuardSet"; data: { organizationId: string; enabled: boolean } };
+
 export type OrganizationEvent =
   | OrganizationRegistered
   | IdentifierLinked
   | IdentifierUnlinked
   | OrganizationMigrated
   | OrganizationRolledBack
-  | OrganizationTagsSet;
+  | OrganizationTagsSet
+  | PreflightRecorded
+  | GuardSet;
 export type EventType = OrganizationEvent["type"];
 export const EVENT_TYPES: readonly EventType[] = [
   "OrganizationRegistered",
@@ -38,6 +51,8 @@ export const EVENT_TYPES: readonly EventType[] = [
   "OrganizationMigrated",
   "OrganizationRolledBack",
   "OrganizationTagsSet",
+  "PreflightRecorded",
+  "GuardSet",
 ];
 
 /** Payload schema version, bumped when a payload shape changes; readers upcast older ones. */

@@ -17,6 +17,10 @@ export type RegisteredOrganization = {
   rollbackTo: string[];
   /** Sorted; what a wave selects organizations by. */
   tags: string[];
+  /** The last preflight (issue 12): which provider, whether it passed, when. */
+  preflight?: { provider: string; passed: boolean; checkedAt: string };
+  /** False when an operator turned the guard off for this organization. */
+  guardEnabled?: boolean;
 };
 export type OrganizationState = { status: "unregistered" } | RegisteredOrganization;
 
@@ -81,6 +85,10 @@ export function evolve(state: OrganizationState, event: OrganizationEvent): Orga
       return registered(state, (s) => ({ ...s, provider: event.data.to, rollbackTo: [...s.rollbackTo, event.data.from] }));
     case "OrganizationRolledBack":
       return registered(state, (s) => ({ ...s, provider: event.data.to, rollbackTo: s.rollbackTo.slice(0, -1) }));
+    case "GuardSet":
+      return registered(state, (s) => ({ ...s, guardEnabled: event.data.enabled }));
+    case "PreflightRecorded":
+      return registered(state, (s) => ({ ...s, preflight: { provider: event.data.provider, passed: event.data.passed, checkedAt: event.data.checkedAt } }));
   }
 }
 
@@ -132,7 +140,17 @@ export function decide(command: OrganizationCommand, state: OrganizationState, p
         throw new DomainError("unknown_provider", `no provider ${JSON.stringify(to.slice(0, 64))} is configured (known: ${providers.ids.join(", ")})`);
       }
       if (to === state.provider) throw new DomainError("already_on_provider", `organization ${organizationId} is already on ${to}`);
-      return [{ type: "OrganizationMigrated", data: { organizationId, from: state.provider, to, reason } }];
+      if (command.requirePreflight) requirePassingPreflight(state, to, command.requirePreflight.since);
+      return [{ type: "OrganizationMigrated", data: { organizationId, from: state.provider, to, reason, ...(command.guard === false ? { guard: false as const } : {}) } }];
+    }
+    case "SetGuard": {
+      const current = state.guardEnabled ?? true;
+      return current === command.enabled ? [] : [{ type: "GuardSet", data: { organizationId, enabled: command.enabled } }];
+    }
+    case "RecordPreflight": {
+      if (!providers.ids.includes(command.provider)) throw new DomainError("unknown_provider", `no provider ${command.provider} is configured`);
+      const passed = command.checks.length > 0 && command.checks.every((c) => c.passed);
+      return [{ type: "PreflightRecorded", data: { organizationId, provider: command.provider, passed, checks: command.checks, checkedAt: command.checkedAt } }];
     }
     case "SetOrganizationTags": {
       const tags = checkTags(command.tags);
@@ -145,6 +163,16 @@ export function decide(command: OrganizationCommand, state: OrganizationState, p
       return [{ type: "OrganizationRolledBack", data: { organizationId, from: state.provider, to, reason } }];
     }
   }
+}
+
+function requirePassingPreflight(state: RegisteredOrganization, to: string, since: string) {
+  const p = state.preflight;
+  const why =
+    !p || p.provider !== to ? `no preflight of ${to} is recorded`
+    : !p.passed ? `the last preflight of ${to} failed`
+    : Date.parse(p.checkedAt) < Date.parse(since) ? `the last passing preflight of ${to} (${p.checkedAt}) is older than ${since}`
+    : null;
+  if (why) throw new DomainError("preflight_required", `organization ${state.id}: ${why}; run POST /v1/organizations/${state.id}/preflight first`);
 }
 
 function requireReason(reason: string): string {

@@ -1,4 +1,5 @@
 import { CodedError } from "../../shared/errors.ts";
+import type { OutcomeBatch } from "../../shared/login-outcomes.ts";
 
 /** "Routes changed at this position": a hint to read the projection, never the change itself. */
 export type RouteHint = { orgId: string; position: number };
@@ -12,6 +13,13 @@ export type Bus = {
   /** Called after the bus (re)connects: hints may have been missed while it was away. */
   onReconnect(handler: () => void): () => void;
   connected(): boolean;
+  /**
+   * Routers' login outcome counts to the command service (issue 12), at most once like hints;
+   * rejects with `bus_unavailable` when it cannot (the router keeps the counts for its next flush).
+   */
+  publishOutcomes(batch: OutcomeBatch): Promise<void>;
+  /** Receives outcome batches; with several command services, each batch reaches one of them. */
+  subscribeOutcomes(handler: (batch: OutcomeBatch) => void): () => void;
   /** Flushes and stops; no hint is delivered afterwards. */
   close(): Promise<void>;
 };

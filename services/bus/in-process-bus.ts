@@ -1,8 +1,10 @@
+import type { OutcomeBatch } from "../../shared/login-outcomes.ts";
 import { BusUnavailable, type Bus, type RouteHint } from "./bus.ts";
 
 /** The embedded default's bus: the API and the router share one process. Delivery is asynchronous, as on NATS. */
 export function inProcessBus(): Bus {
   const handlers = new Set<(hint: RouteHint) => void>();
+  const outcomeHandlers = new Set<(batch: OutcomeBatch) => void>();
   let closed = false;
   return {
     kind: "in-process",
@@ -17,11 +19,23 @@ export function inProcessBus(): Bus {
       handlers.add(handler);
       return () => void handlers.delete(handler);
     },
+    async publishOutcomes(batch) {
+      if (closed) throw new BusUnavailable("the in-process bus is closed");
+      const copy = structuredClone(batch);
+      queueMicrotask(() => {
+        if (!closed) for (const handler of outcomeHandlers) return handler(copy);
+      });
+    },
+    subscribeOutcomes(handler) {
+      outcomeHandlers.add(handler);
+      return () => void outcomeHandlers.delete(handler);
+    },
     onReconnect: () => () => {},
     connected: () => !closed,
     async close() {
       closed = true;
       handlers.clear();
+      outcomeHandlers.clear();
     },
   };
 }

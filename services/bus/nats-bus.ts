@@ -1,7 +1,23 @@
 import { connect, Events, type NatsConnection } from "nats";
+import { parseOutcomeBatch, type OutcomeBatch } from "../../shared/login-outcomes.ts";
 import { BusUnavailable, parseHint, type Bus, type RouteHint } from "./bus.ts";
 
-export type NatsBusOptions = { url: string; prefix: string; name: string; onError?: (error: unknown) => void };
+export type NatsBusOptions = {
+  url: string;
+  prefix: string;
+  name: string;
+  /** How often the client pings the server; after MAX_PINGS_OUT unanswered pings the connection counts as lost. */
+  pingIntervalMs?: number;
+  onError?: (error: unknown) => void;
+};
+
+/**
+ * A server that accepts TCP and then says nothing never closes the socket: only unanswered
+ * pings reveal it. Two missed pings mark the bus disconnected (routers then rely on polling)
+ * and the client reconnects; a (re)connect handshake gets as long as two pings.
+ */
+const MAX_PINGS_OUT = 2;
+const DEFAULT_PING_INTERVAL_MS = 5000;
 
 /**
  * Hints over NATS core (at-most-once: a lost hint only delays a router until its next poll).
@@ -12,13 +28,39 @@ export function natsBus(options: NatsBusOptions): Bus {
   const subject = `${options.prefix}.routes.changed`;
   const handlers = new Set<(hint: RouteHint) => void>();
   const reconnectHandlers = new Set<() => void>();
+  const outcomesSubject = `${options.prefix}.outcomes`;
+  const outcomeHandlers = new Set<(batch: OutcomeBatch) => void>();
+  let outcomesSubscribed = false;
+  // Only a command service listens for outcomes (routers never pay for each other's batches); a queue group gives each batch to one replica.
+  const listenForOutcomes = (connection: NatsConnection) => {
+    if (outcomesSubscribed || outcomeHandlers.size === 0) return;
+    outcomesSubscribed = true;
+    connection.subscribe(outcomesSubject, {
+      queue: "ssomigrate-outcomes",
+      callback: (error, message) => {
+        if (error) return options.onError?.(error);
+        const batch = parseOutcomeBatch(textDecoder.decode(message.data));
+        if (batch) for (const handler of outcomeHandlers) return handler(batch);
+      },
+    });
+  };
   let nc: NatsConnection | null = null;
   let up = false;
   let closed = false;
   const textDecoder = new TextDecoder();
   const textEncoder = new TextEncoder();
 
-  const opening = connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 250, waitOnFirstConnect: true, pingInterval: 10_000 })
+  const pingInterval = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+  const opening = connect({
+    servers: options.url,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+    pingInterval,
+    maxPingOut: MAX_PINGS_OUT,
+    timeout: Math.max(1000, MAX_PINGS_OUT * pingInterval),
+  })
     .then(async (connection) => {
       if (closed) {
         await connection.close();
@@ -32,6 +74,7 @@ export function natsBus(options: NatsBusOptions): Bus {
           if (hint) for (const handler of handlers) handler(hint);
         },
       });
+      listenForOutcomes(connection);
       await connection.flush(); // the server has our subscription before we call ourselves connected
       up = true;
       for (const handler of reconnectHandlers) handler();
@@ -51,6 +94,15 @@ export function natsBus(options: NatsBusOptions): Bus {
       if (!nc || !up || closed) throw new BusUnavailable(`NATS at ${options.url} is not connected`);
       nc.publish(subject, textEncoder.encode(JSON.stringify({ orgId: hint.orgId, position: hint.position })));
     },
+    async publishOutcomes(batch) {
+      if (!nc || !up || closed) throw new BusUnavailable(`NATS at ${options.url} is not connected`);
+      nc.publish(outcomesSubject, textEncoder.encode(JSON.stringify(batch)));
+    },
+    subscribeOutcomes(handler) {
+      outcomeHandlers.add(handler);
+      if (nc) listenForOutcomes(nc);
+      return () => void outcomeHandlers.delete(handler);
+    },
     subscribe(handler) {
       handlers.add(handler);
       return () => void handlers.delete(handler);
@@ -64,6 +116,7 @@ export function natsBus(options: NatsBusOptions): Bus {
       if (closed) return;
       closed = true;
       handlers.clear();
+      outcomeHandlers.clear();
       const connection = nc;
       if (connection && !connection.isClosed()) {
         await connection.drain().catch(() => connection.close());

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { CodedError } from "../../shared/errors.ts";
 import type { ProviderCatalog } from "../../shared/providers.ts";
 import type { EventStore } from "../../db/event-store.ts";
+import type { HorizonReading } from "../../db/horizon.ts";
 import { errorHandler, problem } from "../http/problem.ts";
 import type { Log } from "../http/log.ts";
 import { requireScope, type Principal, type VerifyToken } from "./auth.ts";
@@ -10,6 +11,12 @@ import type { AppendedChange } from "./execute-command.ts";
 import { onlyQuery } from "./input.ts";
 import { logRoutes } from "./log-routes.ts";
 import { organizationRoutes } from "./organization-routes.ts";
+import { healthRoutes } from "./health-routes.ts";
+import type { OutcomeStore } from "../../db/outcome-store.ts";
+import type { UnmatchedStore } from "../../db/unmatched-store.ts";
+import { unmatchedRoutes } from "./unmatched-routes.ts";
+import { preflightRoutes } from "./preflight-routes.ts";
+import type { Preflight } from "./preflight.ts";
 import { waveRoutes } from "./wave-routes.ts";
 
 export type CommandsDeps = {
@@ -23,6 +30,21 @@ export type CommandsDeps = {
   hints?: { published: number; failed: number };
   /** The hint bus, as /readyz reports it (a bus that is down does not make the API unready). */
   bus?: { kind: string; connected(): boolean };
+  /** Reads the transaction horizon's age, for /readyz and /metrics. */
+  horizon?: () => Promise<HorizonReading>;
+  /** Past this age /readyz reports the horizon stuck (the API stays ready: commands still commit). */
+  horizonMaxAgeMs?: number;
+  /** Routers' login outcome counts (issue 12); without it the health endpoints answer 404. */
+  outcomes?: OutcomeStore;
+  /** Unmatched traffic (issue 12 §2); without it GET /v1/unmatched answers 404. */
+  unmatched?: UnmatchedStore;
+  /** Probes a provider for an organization (issue 12 preflight); without it POST .../preflight answers 422. */
+  preflight?: Preflight;
+  /** `migrate` refuses without a passing preflight newer than `maxAgeMinutes` when `required` (or when the command asks). */
+  preflightPolicy?: { required: boolean; maxAgeMinutes: number };
+  /** A flow's longest life (the pin's): past it, a flow that did not end is abandoned. */
+  flowTtlMs?: number;
+  now?: () => number;
   /** Now, for waves' soak times (injected in tests). */
   clock?: () => Date;
 };
@@ -31,6 +53,14 @@ export type CommandsEnv = { Variables: { principal: Principal; requestId: string
 
 const MAX_BODY = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** How long a /metrics scrape waits for the store before reporting it down. */
+const METRICS_STORE_BUDGET_MS = 2000;
+
+const withinMs = <T>(ms: number, work: Promise<T>): Promise<T> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+};
 
 /** The command API: validates commands, appends events, serves history and replay. */
 export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
@@ -61,17 +91,26 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
   );
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  // Ready while the store answers (within the database timeout). A stuck horizon or a bus that is down does not make
+  // the API unready (commands still commit), but the body says so.
   app.get("/readyz", async (c) => {
     try {
       await deps.store.listOrganizations({ limit: 1 });
-      return c.json({ status: "ready", bus: deps.bus ? { kind: deps.bus.kind, connected: deps.bus.connected() } : null });
+      const horizon = deps.horizon ? await deps.horizon() : null;
+      return c.json({
+        status: "ready",
+        bus: deps.bus ? { kind: deps.bus.kind, connected: deps.bus.connected() } : null,
+        horizon: horizon ? { ageSeconds: horizon.ageSeconds, pendingEvents: horizon.pending, stuck: horizon.ageSeconds * 1000 > (deps.horizonMaxAgeMs ?? 30_000) } : null,
+      });
     } catch {
       return c.json({ status: "store unavailable" }, 503);
     }
   });
 
-  app.get("/metrics", (c) =>
-    c.text(
+  app.get("/metrics", async (c) => {
+    // A scrape never waits for a silent store longer than its budget: the store then counts as down.
+    const horizon = deps.horizon ? await withinMs(METRICS_STORE_BUDGET_MS, deps.horizon()).catch(() => null) : undefined;
+    return c.text(
       [
         "# HELP ssomig_hints_published_total Route hints sent to routers after a commit.",
         "# TYPE ssomig_hints_published_total counter",
@@ -79,13 +118,30 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
         "# HELP ssomig_hint_publish_failures_total Route hints that could not be sent (routers catch up by polling).",
         "# TYPE ssomig_hint_publish_failures_total counter",
         `ssomig_hint_publish_failures_total ${deps.hints?.failed ?? 0}`,
+        ...(horizon === undefined
+          ? []
+          : [
+              "# HELP ssomig_store_up 1 when the event store answered this scrape within 2 s.",
+              "# TYPE ssomig_store_up gauge",
+              `ssomig_store_up ${horizon ? 1 : 0}`,
+              ...(horizon
+                ? [
+                    "# HELP ssomig_horizon_age_seconds Seconds the oldest committed write has waited behind the transaction horizon.",
+                    "# TYPE ssomig_horizon_age_seconds gauge",
+                    `ssomig_horizon_age_seconds ${horizon.ageSeconds}`,
+                  ]
+                : []),
+            ]),
         "",
       ].join("\n"),
       200,
       { "content-type": "text/plain; version=0.0.4" },
-    ),
-  );
+    );
+  });
 
+  app.route("/v1", healthRoutes(deps));
+  app.route("/v1/unmatched", unmatchedRoutes(deps));
+  app.route("/v1/organizations", preflightRoutes(deps));
   app.route("/v1/organizations", organizationRoutes(deps));
   app.route("/v1/events", logRoutes(deps));
   app.route("/v1/waves", waveRoutes(deps));

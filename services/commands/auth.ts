@@ -28,13 +28,27 @@ const SATISFIES: Record<Scope, Scope[]> = {
   admin: ["admin"],
 };
 
+/** Signature algorithms a JWKS may use: asymmetric only, so a public key can never serve as an HMAC secret. */
+const ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
+
+/** The one algorithm family each mode accepts; a token naming any other is refused before its key is touched. */
+function algorithmsFor(options: AuthOptions): string[] {
+  if (options.jwksUrl) return ASYMMETRIC;
+  if (options.publicKey) return [options.publicKey.algorithm ?? "RS256"];
+  return ["HS256"];
+}
+
 export async function createTokenVerifier(options: AuthOptions): Promise<VerifyToken> {
   const key = await keyFrom(options);
+  const algorithms = algorithmsFor(options);
   return async function verifyToken(token) {
     try {
       const { payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
         ...(options.issuer ? { issuer: options.issuer } : {}),
         ...(options.audience ? { audience: options.audience } : {}),
+        algorithms,
+        // A token without an expiry would be valid until the key is rotated: never accepted.
+        requiredClaims: ["exp"],
         clockTolerance: 5,
       });
       if (typeof payload.sub !== "string" || payload.sub === "") throw new CodedError("invalid_token", "the token has no subject (sub)");
@@ -44,9 +58,16 @@ export async function createTokenVerifier(options: AuthOptions): Promise<VerifyT
     } catch (error) {
       if (error instanceof CodedError) throw error;
       if (error instanceof errors.JWTExpired) throw new CodedError("invalid_token", "the token has expired");
-      if (error instanceof errors.JWTClaimValidationFailed) throw new CodedError("invalid_token", `the token's ${error.claim} claim is not accepted`);
-      if (error instanceof errors.JOSEError) throw new CodedError("invalid_token", "the token is malformed or its signature does not verify");
-      throw error;
+      if (error instanceof errors.JWTClaimValidationFailed) {
+        throw new CodedError("invalid_token", error.claim === "exp" && error.reason === "missing" ? "the token has no expiry (exp)" : `the token's ${error.claim} claim is not accepted`);
+      }
+      if (error instanceof errors.JOSEAlgNotAllowed) throw new CodedError("invalid_token", `the token's signature algorithm is not accepted (accepted: ${algorithms.join(", ")})`);
+      if (options.jwksUrl && (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError))) {
+        // The keys could not be fetched: say so (the operator's problem), still without a stack or a 500.
+        throw new CodedError("invalid_token", "the token cannot be checked: the keys at AUTH_JWKS_URL could not be fetched");
+      }
+      // Anything else a token can provoke (a key of the wrong type, a JWKS without a match) is the token's fault, not a 500.
+      throw new CodedError("invalid_token", "the token is malformed or its signature does not verify");
     }
   };
 }

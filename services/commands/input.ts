@@ -24,7 +24,7 @@ export const registerBody = z
   .strict();
 export const tagsBody = z.object({ tags: z.array(z.string()) }).strict();
 export const identifierBody = identifierInput;
-export const migrateBody = z.object({ to: z.string().optional(), reason }).strict();
+export const migrateBody = z.object({ to: z.string().optional(), reason, guard: z.boolean().optional(), requirePreflight: z.boolean().optional() }).strict();
 export const rollbackBody = z.object({ reason }).strict();
 
 /** Reads a JSON body: 415 unless JSON, 400 when malformed or when it has unknown or mistyped fields. */

@@ -2,21 +2,23 @@ import process from "node:process";
 import { openDatabase } from "../../db/open.ts";
 import { openBus } from "../bus/open-bus.ts";
 import { composeCommands } from "../compose.ts";
-import { jsonLog } from "../http/log.ts";
+import { redactingLog } from "../redact.ts";
 import { serve } from "../runtime/serve.ts";
-import { dataDir, env, loadConfig, natsPrefix, portFrom, positiveIntFrom, startOrExit } from "../settings.ts";
+import { displayUrl, loadConfig, loadSettings, startOrExit } from "../settings.ts";
 
 // The command API alone (production): `npm run start:api`.
 await startOrExit(async () => {
-  const { config } = await loadConfig();
-  const dir = dataDir();
-  const databaseUrl = env("DATABASE_URL");
-  const natsUrl = env("NATS_URL");
-  const bus = openBus({ prefix: natsPrefix(), name: "ssomigrate-commands", log: jsonLog, ...(natsUrl ? { natsUrl } : {}) });
-  const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate-commands", ...(databaseUrl ? { databaseUrl } : {}) });
-  const { app, adminTokenFile, stop: stopCommands } = await composeCommands({ config, db, dataDir: dir, log: jsonLog, bus, idempotencyKeyTtlHours: positiveIntFrom("IDEMPOTENCY_KEY_TTL_HOURS", 168) });
-  const server = await serve({ port: portFrom("API_PORT", 8081), fetch: app.fetch });
-  console.log(`ssomigrate command API on :${server.port} (${databaseUrl ? "PostgreSQL" : `PGlite in ${dir}/pglite`}, hints via ${natsUrl ? `NATS ${natsUrl}` : "nothing: routers poll"})`);
+  const settings = loadSettings(process.env, "api");
+  const log = redactingLog(settings.secrets);
+  const { config } = await loadConfig(settings.configPath);
+  const { databaseUrl, natsUrl, dataDir: dir } = settings;
+  const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate-commands", log, pingIntervalMs: settings.natsPingIntervalMs, ...(natsUrl ? { natsUrl } : {}) });
+  const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate-commands", timeoutMs: settings.databaseTimeoutMs, ...(databaseUrl ? { databaseUrl } : {}) });
+  const { app, adminTokenFile, stop: stopCommands } = await composeCommands({ config, db, dataDir: dir, log, bus, idempotencyKeyTtlHours: settings.idempotencyKeyTtlHours, auth: settings.auth, horizonMaxAgeMs: settings.horizonMaxAgeMs, outcomeRetentionDays: settings.outcomeRetentionDays, guard: settings.guard, preflightPolicy: settings.preflightPolicy });
+  const server = await serve({ port: settings.api.port, hostname: settings.api.host, fetch: app.fetch });
+  console.log(
+    `ssomigrate command API on :${server.port} (address ${settings.api.host}; ${databaseUrl ? `PostgreSQL ${displayUrl(databaseUrl)}` : `PGlite in ${dir}/pglite`}, hints via ${natsUrl ? `NATS ${displayUrl(natsUrl)}` : "nothing: routers poll"})`,
+  );
   if (adminTokenFile) console.log(`development admin token in ${adminTokenFile}`);
 
   async function stop() {

@@ -122,7 +122,16 @@ export function organizationRoutes(deps: CommandsDeps) {
 
   app.post("/:id/migrate", write, async (c) => {
     const { value, raw } = await readJson(c, migrateBody);
-    const command = { type: "MigrateOrganization", organizationId: c.req.param("id"), reason: value.reason, ...(value.to ? { to: value.to } : {}) } as const;
+    const requirePreflight = value.requirePreflight ?? deps.preflightPolicy?.required ?? false;
+    const maxAgeMs = (deps.preflightPolicy?.maxAgeMinutes ?? 60) * 60_000;
+    const command = {
+      type: "MigrateOrganization",
+      organizationId: c.req.param("id"),
+      reason: value.reason,
+      ...(value.to ? { to: value.to } : {}),
+      ...(value.guard === false ? { guard: false } : {}),
+      ...(requirePreflight ? { requirePreflight: { since: new Date((deps.now ?? Date.now)() - maxAgeMs).toISOString() } } : {}),
+    } as const;
     return run(c, command, raw, value.reason, routeAnswer);
   });
 

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { CodedError, type ErrorCode } from "../../shared/errors.ts";
-import { isConnectionError } from "../../db/sql.ts";
+import { isConnectionError, storeTimeoutIn } from "../../db/sql.ts";
 
 /** The one place a stable error code becomes an HTTP status: every code has one, or this does not compile. */
 const STATUS = {
@@ -23,6 +23,8 @@ const STATUS = {
   identifier_taken: 409,
   already_on_provider: 409,
   nothing_to_roll_back: 409,
+  preflight_required: 409,
+  preflight_not_configured: 422,
   version_conflict: 409,
   body_too_large: 413,
   unsupported_media_type: 415,
@@ -51,6 +53,9 @@ const STATUS = {
   upstream_timeout: 504,
   invalid_config: 500,
   bus_unavailable: 503,
+  request_timeout: 408,
+  // nginx's "client closed request": never sent to anyone, only logged and counted.
+  client_closed: 499,
 } as const satisfies Record<ErrorCode, number>;
 
 export const statusOf = (code: ErrorCode): number => STATUS[code];
@@ -76,8 +81,10 @@ export function problem(code: ErrorCode, detail: string, extensions: Record<stri
  * else is a 500 whose body says nothing about internals (the log has the stack).
  */
 export function errorHandler(log: (entry: Record<string, unknown>) => void) {
-  return function handleError(error: Error, c: Context): Response {
+  return function handleError(thrown: Error, c: Context): Response {
     const requestId = c.get("requestId" as never) as string | undefined;
+    // A timeout under a drizzle query arrives wrapped; it keeps its own code and message.
+    const error = storeTimeoutIn(thrown) ?? thrown;
     if (error instanceof CodedError) {
       const response = problem(error.code, error.message, { ...error.details, requestId });
       if (error.code === "missing_token" || error.code === "invalid_token") {
@@ -89,7 +96,7 @@ export function errorHandler(log: (entry: Record<string, unknown>) => void) {
     }
     if (isConnectionError(error)) {
       log({ level: "error", msg: "store unavailable", requestId, error: String(error) });
-      return problem("store_unavailable", "the event store is unreachable; nothing was changed, retry shortly", { requestId });
+      return problem("store_unavailable", "the event store is unreachable; retry shortly (with the same Idempotency-Key: a command cut off mid-commit may have been recorded)", { requestId });
     }
     log({ level: "error", msg: "unhandled error", requestId, error: String(error), stack: error.stack });
     return problem("internal_error", "internal error; the request id identifies it in the logs", { requestId });

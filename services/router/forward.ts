@@ -1,7 +1,9 @@
 import type { ProviderConfig } from "../../shared/config.ts";
 import { CodedError } from "../../shared/errors.ts";
+import type { Log } from "../http/log.ts";
 import { withoutPin } from "./pin-cookie.ts";
 import type { ProviderRules } from "./provider-headers.ts";
+import { boundedBody } from "./upstream-body.ts";
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -13,12 +15,22 @@ export type OutgoingRequest = {
   headers: Headers;
   body: Uint8Array | null;
   clientIp: string | null;
+  /** Aborts when the client goes away: the provider's request is aborted with it. */
+  signal?: AbortSignal;
+  requestId?: string;
 };
 
 const HOP_BY_HOP = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
 /** Headers the router sets itself or must not pass on. */
 const REPLACED = ["host", "content-length", "accept-encoding", "forwarded", "x-forwarded-host", "x-forwarded-proto"];
-const DROPPED_UPSTREAM = [...HOP_BY_HOP, ...REPLACED];
+/**
+ * `expect`: the router holds the whole body before it forwards, so the runtime has already
+ * answered 100 Continue and the expectation is met on this hop (Node's upstream client refuses
+ * to send it at all). Client-IP headers a CDN would set: a client must not choose what a
+ * provider reads as its address.
+ */
+const CLIENT_ONLY = ["expect", "true-client-ip", "x-real-ip"];
+const DROPPED_UPSTREAM = [...HOP_BY_HOP, ...REPLACED, ...CLIENT_ONLY];
 
 export type Forwarder = (provider: ProviderConfig, request: OutgoingRequest) => Promise<Response>;
 
@@ -27,7 +39,8 @@ export type Forwarder = (provider: ProviderConfig, request: OutgoingRequest) => 
  * always the provider's origin followed by the received path: nothing in the request can
  * choose another host. Redirects are returned, never followed.
  */
-export function createForwarder(options: { publicUrl: string; fetch: Fetch; rules?: ProviderRules }): Forwarder {
+export function createForwarder(options: { publicUrl: string; fetch: Fetch; rules?: ProviderRules; upstreamIdleMs?: number; log?: Log }): Forwarder {
+  const idleMs = options.upstreamIdleMs ?? 10_000;
   const publicUrl = new URL(options.publicUrl);
   // Parsed once per provider, not on every request.
   const origins = new Map<string, URL>();
@@ -43,8 +56,11 @@ export function createForwarder(options: { publicUrl: string; fetch: Fetch; rule
     options.rules?.(provider, headers, request);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), provider.timeoutMs);
+    const abortWithClient = () => controller.abort();
+    request.signal?.addEventListener("abort", abortWithClient, { once: true });
     let upstream: Response;
     try {
+      if (request.signal?.aborted) controller.abort();
       upstream = await options.fetch(url, {
         method: request.method,
         headers,
@@ -53,6 +69,7 @@ export function createForwarder(options: { publicUrl: string; fetch: Fetch; rule
         ...(request.body && request.body.length > 0 ? { body: request.body as Uint8Array<ArrayBuffer> } : {}),
       });
     } catch (error) {
+      if (request.signal?.aborted) throw new CodedError("client_closed", "the client closed the connection before the provider answered", { provider: provider.id });
       if (controller.signal.aborted) {
         throw new CodedError("upstream_timeout", `provider ${provider.id} did not answer within ${provider.timeoutMs} ms`, { provider: provider.id });
       }
@@ -60,7 +77,14 @@ export function createForwarder(options: { publicUrl: string; fetch: Fetch; rule
     } finally {
       clearTimeout(timer);
     }
-    return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: downstreamHeaders(upstream.headers, providerUrl, publicUrl) });
+    const body = await boundedBody(upstream, {
+      idleMs,
+      provider: provider.id,
+      abort: () => controller.abort(),
+      onStall: () => options.log?.({ level: "warn", msg: "upstream body stalled", requestId: request.requestId, provider: provider.id, idleMs }),
+      clientGone: () => request.signal?.aborted === true,
+    });
+    return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: downstreamHeaders(upstream.headers, providerUrl, publicUrl) });
   };
 }
 

@@ -2,6 +2,8 @@ import { Buffer } from "node:buffer";
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 const HEADER = Buffer.from(JSON.stringify({ alg: "HS256" })).toString("base64url");
+/** Three unpadded base64url parts, the last exactly one SHA-256 MAC long (43 characters). */
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
 
 export type Hs256 = {
   sign(claims: Record<string, unknown>, ttlSeconds: number): string;
@@ -24,11 +26,12 @@ export function hs256(secret: Uint8Array, now: () => number = () => Math.floor(D
       return `${HEADER}.${payload}.${mac(`${HEADER}.${payload}`).toString("base64url")}`;
     },
     verify(token) {
-      const parts = token.split(".");
-      if (parts.length !== 3) return null;
-      const [header, payload, signature] = parts as [string, string, string];
-      const expected = mac(`${header}.${payload}`);
-      const given = Buffer.from(signature, "base64url");
+      if (!COMPACT.test(token)) return null;
+      const [header, payload, signature] = token.split(".") as [string, string, string];
+      // Compare the text, not decoded bytes: a lenient base64url decoder ignores trailing garbage
+      // and the spare bits of the last character, so several spellings would decode to one MAC.
+      const expected = Buffer.from(mac(`${header}.${payload}`).toString("base64url"));
+      const given = Buffer.from(signature);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
       try {
         const { alg, crit } = JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as { alg?: unknown; crit?: unknown };

@@ -5,7 +5,11 @@ import type { Fetch } from "./forward.ts";
 type Jwk = Record<string, unknown>;
 type Cached = { keys: Jwk[]; fetchedAt: number };
 
-export type MergedJwks = { keys(): Promise<{ keys: Jwk[] }> };
+export type MergedJwks = {
+  keys(): Promise<{ keys: Jwk[] }>;
+  /** The provider that publishes the key `kid`; null when none or more than one does. */
+  providerOfKey(kid: string): Promise<string | null>;
+};
 
 const FRESH_MS = 5 * 60_000;
 
@@ -45,6 +49,11 @@ export function mergedJwks(providers: readonly ProviderConfig[], fetch: Fetch, n
   }
 
   return {
+    async providerOfKey(kid) {
+      await this.keys();
+      const publishers = sources.filter((s) => cache.get(s.provider.id)?.keys.some((key) => key.kid === kid));
+      return publishers.length === 1 ? publishers[0]!.provider.id : null;
+    },
     async keys() {
       await Promise.all(
         sources.map((s) => {

@@ -1,10 +1,11 @@
 import { ConfigError } from "../../shared/errors.ts";
-import type { Pin } from "../../shared/routing/resolve-organization.ts";
+import type { FlowClaims, Pin } from "../../shared/routing/resolve-organization.ts";
 import { hs256 } from "./hs256.ts";
 
 /** `__Host-`: the browser only accepts it Secure, for the exact host, on Path=/ (no subdomain can plant one). */
 export const PIN_COOKIE = "__Host-ssomig-pin";
-const DEFAULT_TTL_SECONDS = 15 * 60;
+/** Also how long a flow may take before its outcome counts as abandoned. */
+export const DEFAULT_TTL_SECONDS = 15 * 60;
 
 export type PinCookies = {
   /** The Set-Cookie value that pins a flow to a provider. */
@@ -28,7 +29,14 @@ export function pinCookies(secret: string, options: { providers: readonly string
   const known = new Set(options.providers);
   return {
     async issue(pin) {
-      const token = jwt.sign({ o: pin.organizationId, p: pin.provider, u: USE }, ttl);
+      // One short claim: the pin is signed on every flow start, and its length is CPU. The flow's
+      // start is the pin's own issue time (exp - ttl), to the second: login durations are seconds.
+      const claims = !pin.flow
+        ? { o: pin.organizationId, p: pin.provider, u: USE }
+        : pin.flow.postPage
+          ? { o: pin.organizationId, p: pin.provider, u: USE, f: pin.flow.id, m: 1 }
+          : { o: pin.organizationId, p: pin.provider, u: USE, f: pin.flow.id };
+      const token = jwt.sign(claims, ttl);
       return `${PIN_COOKIE}=${token}; Path=/; Max-Age=${ttl}; SameSite=None; Secure; HttpOnly`;
     },
     async read(cookieHeader) {
@@ -37,9 +45,15 @@ export function pinCookies(secret: string, options: { providers: readonly string
       if (!claims || (claims.u !== undefined && claims.u !== USE)) return null;
       if (typeof claims.p !== "string" || !known.has(claims.p)) return null;
       if (claims.o !== null && typeof claims.o !== "string") return null;
-      return { organizationId: claims.o as string | null, provider: claims.p };
+      return { organizationId: claims.o as string | null, provider: claims.p, ...flowOf(claims, ttl) };
     },
   };
+}
+
+/** Pins issued before flows had ids (or by an older router) simply have none. */
+function flowOf(claims: Record<string, unknown>, ttl: number): { flow?: FlowClaims } {
+  if (typeof claims.f !== "string" || claims.f.length === 0) return {};
+  return { flow: { id: claims.f, startedMs: ((claims.exp as number) - ttl) * 1000, postPage: claims.m === 1 } };
 }
 
 export function cookieValue(header: string | null, name: string): string | null {
@@ -51,9 +65,12 @@ export function cookieValue(header: string | null, name: string): string | null 
   return null;
 }
 
-/** The Cookie header without our pin: providers never see router state. Null when nothing is left. */
+/** The router's own cookies (the pin, the session marker) share this prefix. */
+const ROUTER_COOKIES = "__Host-ssomig-";
+
+/** The Cookie header without the router's cookies: providers never see router state. Null when nothing is left. */
 export function withoutPin(header: string | null): string | null {
-  if (!header || !header.includes(PIN_COOKIE)) return header;
-  const rest = header.split(";").filter((part) => part.split("=", 1)[0]!.trim() !== PIN_COOKIE).map((p) => p.trim());
+  if (!header || !header.includes(ROUTER_COOKIES)) return header;
+  const rest = header.split(";").filter((part) => !part.split("=", 1)[0]!.trim().startsWith(ROUTER_COOKIES)).map((p) => p.trim());
   return rest.length ? rest.join("; ") : null;
 }

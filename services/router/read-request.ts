@@ -11,20 +11,65 @@ export type ReceivedRequest = RoutableRequest & {
 
 const FORM = "application/x-www-form-urlencoded";
 
+export type ReadLimits = {
+  maxBodyBytes: number;
+  /** The whole body must arrive within this many milliseconds (a trickling client gets 408). */
+  bodyTimeoutMs: number;
+  /** The request target as received, when the runtime's `request.url` does not keep it (services/runtime/serve.ts). */
+  receivedTarget?: string | null;
+};
+
 /**
- * Reads what routing needs: the raw target, the body (bounded, byte-exact) and, for form
- * posts, its fields. Refuses absolute-form targets whose authority is not the Host header
- * (the router never lets a request name where it goes).
+ * Reads what routing needs: the raw target, the body (bounded in size and time, byte-exact)
+ * and, for form posts, its fields. Refuses absolute-form targets whose authority is not the
+ * Host header (the router never lets a request name where it goes).
  */
-export async function readRequest(request: Request, maxBodyBytes: number): Promise<ReceivedRequest> {
-  const target = rawTarget(request);
+export async function readRequest(request: Request, limits: ReadLimits): Promise<ReceivedRequest> {
+  const target = limits.receivedTarget ? receivedTarget(limits.receivedTarget, request.headers.get("host")) : rawTarget(request);
   const queryAt = target.indexOf("?");
   const path = queryAt === -1 ? target : target.slice(0, queryAt);
   const query = new URLSearchParams(queryAt === -1 ? "" : target.slice(queryAt + 1));
-  const body = request.body ? await readBounded(request, maxBodyBytes) : null;
+  const body = request.body ? await withinDeadline(readBounded(request, limits.maxBodyBytes).catch(bodyCutShort), limits.bodyTimeoutMs) : null;
   const type = request.headers.get("content-type") ?? "";
   const form = body && type.toLowerCase().startsWith(FORM) ? formFields(new TextDecoder().decode(body)) : null;
   return { method: request.method, path, query, form, basicClientId: basicClientId(request.headers.get("authorization")), target, body };
+}
+
+/** The target as the client sent it: origin-form is kept byte for byte; absolute-form only when it names this Host. */
+function receivedTarget(target: string, host: string | null): string {
+  if (target.startsWith("/")) return target;
+  const match = /^https?:\/\/([^/?#]*)/i.exec(target);
+  if (!match) throw new CodedError("invalid_request_target", "the request target must be a path (origin-form)");
+  if (host === null || match[1]!.toLowerCase() !== host.toLowerCase()) {
+    throw new CodedError("invalid_request_target", "the request target names a host other than this auth domain");
+  }
+  const rest = target.slice(match[0].length);
+  return rest.startsWith("/") ? rest : `/${rest}`;
+}
+
+/**
+ * A body stream that fails is one whose client went away mid-body (or broke its framing): the
+ * client's doing, logged as 499, never the router's 500. Some runtimes fail the read before
+ * they abort the request's signal.
+ */
+function bodyCutShort(error: unknown): never {
+  if (error instanceof CodedError) throw error;
+  throw new CodedError("client_closed", "the request body ended before its declared end (the client closed the connection)");
+}
+
+/** The body read must finish in time; the slow client is answered 408 and its connection closed. */
+async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CodedError("request_timeout", `the request body did not arrive within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+    // The abandoned read settles later (or never); its outcome no longer matters.
+    work.catch(() => undefined);
+  }
 }
 
 /**

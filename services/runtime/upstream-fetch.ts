@@ -3,6 +3,7 @@ import type { ProviderConfig } from "../../shared/config.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import { runtimeName } from "./serve.ts";
 import type { Fetch } from "../router/forward.ts";
+import { exactTargetFetch, keepsTarget } from "./exact-target-fetch.ts";
 
 /**
  * The client the router uses to reach providers. Bun's `fetch` is fast and sends the Host header
@@ -17,14 +18,11 @@ import type { Fetch } from "../router/forward.ts";
  */
 export async function upstreamFetch(providers: readonly ProviderConfig[] = []): Promise<Fetch> {
   const tls = await tlsByOrigin(providers);
-  switch (runtimeName()) {
-    case "bun":
-      return bunFetch(tls);
-    case "deno":
-      return denoFetch(tls);
-    case "node":
-      return nodeUndiciFetch(tls);
-  }
+  // undici writes the target as given; Bun's and Deno's fetch parse it (WHATWG), so a target the
+  // parser would rewrite (dot segments, `%2e`) goes out through node:http exactly as received.
+  if (runtimeName() === "node") return nodeUndiciFetch(tls);
+  const fast = runtimeName() === "bun" ? bunFetch(tls) : await denoFetch(tls);
+  return (input, init) => (keepsTarget(input) ? fast(input, init) : exactTargetFetch(input, init, originIn(tls, input)));
 }
 
 /** How to reach one origin over TLS, when it differs from the defaults. */

@@ -24,7 +24,10 @@ export type RouteLookup = {
 };
 
 /** A verified pin cookie: the provider a flow started on. */
-export type Pin = { organizationId: string | null; provider: string };
+export type Pin = { organizationId: string | null; provider: string; flow?: FlowClaims };
+
+/** Which flow a pin belongs to, for its outcome (issue 12): an id, when it started, and whether its answer comes as a POST page. */
+export type FlowClaims = { id: string; startedMs: number; postPage: boolean };
 
 export type RouteDecision = {
   organizationId: string | null;
@@ -46,7 +49,7 @@ export type ResolveOptions = {
   forced?: Pin | null;
 };
 
-type Candidate = { signal: SignalName; kind: IdentifierKind | "organization"; value: string };
+export type Candidate = { signal: SignalName; kind: IdentifierKind | "organization"; value: string };
 
 /**
  * Takes the first signal, in DESIGN's order, that names a known organization; a signal naming
@@ -87,7 +90,8 @@ async function readSaml(message: { value: string; binding: "post" | "redirect" }
   return inspectSamlMessage(message.value, { binding: message.binding, ...(maxBytes ? { maxBytes } : {}) });
 }
 
-function* candidates(req: RoutableRequest, c: Classification, saml: SamlMessageSummary | null): Generator<Candidate> {
+/** Every signal a request carries, in DESIGN's order (also what unmatched traffic is recorded by). */
+export function* candidates(req: RoutableRequest, c: Classification, saml: SamlMessageSummary | null): Generator<Candidate> {
   const param = (name: string) => req.query.get(name) ?? req.form?.get(name) ?? null;
   for (const name of ["organization_id", "organization"]) {
     const value = param(name);

@@ -7,7 +7,6 @@ export {
 } from "./decode-saml-message.ts";
 export { inflateRawWithLimit } from "./inflate-raw-with-limit.ts";
 export { inspectSamlMessage } from "./inspect-saml-message.ts";
-export { MAX_ELEMENT_DEPTH } from "./refuse-deep-nesting.ts";
 export { readSamlMessage, type SamlMessageSummary } from "./read-saml-message.ts";
-export { scanSamlMessage } from "./scan-saml-message.ts";
 export { SAML_ASSERTION_NS, SAML_PROTOCOL_NS } from "./saml-namespaces.ts";
+export { DEFAULT_XML_LIMITS, MAX_ELEMENT_DEPTH, type XmlLimits } from "./xml-limits.ts";

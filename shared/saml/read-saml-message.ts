@@ -1,6 +1,7 @@
 import type { Element, Node } from "@xmldom/xmldom";
 import { parseXmlStrictly } from "./parse-xml-strictly.ts";
 import { SAML_ASSERTION_NS, SAML_PROTOCOL_NS } from "./saml-namespaces.ts";
+import { DEFAULT_XML_LIMITS, type XmlLimits } from "./xml-limits.ts";
 
 const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
@@ -21,12 +22,13 @@ export interface SamlMessageSummary {
 }
 
 /**
- * Reads the routing facts out of SAML XML text. Refuses (InvalidSamlMessage) empty input,
- * DTDs, several roots and anything not well-formed. Signatures are not checked here: the
- * provider the message is forwarded to does that; the router only needs to know where to send it.
+ * Reads the routing facts out of SAML XML text with @xmldom/xmldom, behind the structural limits
+ * (xml-limits.ts). Refuses (InvalidSamlMessage) empty input, DTDs, several roots, anything not
+ * well-formed or over a limit. Signatures are not checked here: the provider the message is
+ * forwarded to does that; the router only needs to know where to send it.
  */
-export function readSamlMessage(xml: string): SamlMessageSummary {
-  const root = parseXmlStrictly(xml);
+export function readSamlMessage(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): SamlMessageSummary {
+  const root = parseXmlStrictly(xml, limits);
   const { firstAssertion, encrypted } = scanAssertions(root);
   const assertionIssuer = firstAssertion === null ? null : issuerOf(firstAssertion);
   return {
@@ -47,13 +49,16 @@ function issuerOf(element: Element): string | null {
   return null;
 }
 
+/** XML's white space only: U+0085, U+2028 or U+00A0 around an Issuer are part of it, as a conformant parser reads it. */
+const XML_SPACE_AROUND = /^[ \t\r\n]+|[ \t\r\n]+$/g;
+
 /** Text and CDATA children only: a comment inside the Issuer must not split or hide its value. */
 function textOf(element: Node): string | null {
   let text = "";
   for (let child = element.firstChild; child !== null; child = child.nextSibling) {
     if (child.nodeType === TEXT_NODE || child.nodeType === CDATA_SECTION_NODE) text += child.nodeValue ?? "";
   }
-  text = text.trim();
+  text = text.replace(XML_SPACE_AROUND, "");
   return text === "" ? null : text;
 }
 

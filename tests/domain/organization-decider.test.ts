@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { OrganizationCommand, RegisterOrganization } from "../../shared/commands.ts";
+import type { OrganizationCommand, RecordPreflight, RegisterOrganization } from "../../shared/commands.ts";
 import { DomainError, type ErrorCode } from "../../shared/errors.ts";
 import type { OrganizationEvent } from "../../shared/events.ts";
 import { decide, fold } from "../../shared/organization.ts";
@@ -68,12 +68,49 @@ describe("MigrateOrganization", () => {
   const command = { type: "MigrateOrganization", organizationId: acme, reason: " moving " } as const;
   test("migrates to the configured target when no provider is named", () =>
     given(registered).when(command).then([migrated("legacy", "target")]));
+  test("records that the guard must not watch a migration asked with guard: false", () =>
+    given(registered).when({ ...command, guard: false }).then([{ type: "OrganizationMigrated", data: { organizationId: acme, from: "legacy", to: "target", reason: "moving", guard: false } }]));
+  test("records nothing about the guard by default (guard: true is the default)", () =>
+    given(registered).when({ ...command, guard: true }).then([migrated("legacy", "target")]));
   test("migrates to a named provider", () => given(registered).when({ ...command, to: "other" }).then([migrated("legacy", "other")]));
   test("rejects a migration to the provider it is already on", () =>
     given(registered, migrated("legacy", "target")).when(command).thenRejects("already_on_provider"));
   test("rejects a provider that is not configured", () => given(registered).when({ ...command, to: "nope" }).thenRejects("unknown_provider"));
   test("rejects a migration without a reason", () => given(registered).when({ ...command, reason: " " }).thenRejects("reason_required"));
   test("rejects an unknown organization", () => given().when(command).thenRejects("organization_not_found"));
+});
+
+describe("RecordPreflight and migrate with requirePreflight", () => {
+  const check = (passed: boolean) => ({ kind: "connection", value: "acme-okta", passed, detail: passed ? "redirects to the IdP at acme.okta.com" : "error redirect: invalid_request" });
+  const preflight = (passed: boolean, checkedAt = "2026-11-30T10:00:00.000Z", provider = "target"): OrganizationEvent => ({
+    type: "PreflightRecorded",
+    data: { organizationId: acme, provider, passed, checks: [check(passed)], checkedAt },
+  });
+  const record = (passed: boolean): RecordPreflight => ({ type: "RecordPreflight", organizationId: acme, provider: "target", checks: [check(passed)], checkedAt: "2026-11-30T10:00:00.000Z" });
+  const migrate = { type: "MigrateOrganization", organizationId: acme, reason: "moving", requirePreflight: { since: "2026-11-30T09:30:00.000Z" } } as const;
+  test("records a preflight that passed when every check passed", () => given(registered).when(record(true)).then([preflight(true)]));
+  test("records a preflight that failed when one check failed", () => given(registered).when(record(false)).then([preflight(false)]));
+  test("records a preflight with no check as failed", () =>
+    given(registered).when({ ...record(true), checks: [] }).then([{ type: "PreflightRecorded", data: { organizationId: acme, provider: "target", passed: false, checks: [], checkedAt: "2026-11-30T10:00:00.000Z" } }]));
+  test("rejects a preflight of a provider that is not configured", () => given(registered).when({ ...record(true), provider: "nope" }).thenRejects("unknown_provider"));
+  test("migrates when a passing preflight of the destination is recent enough", () =>
+    given(registered, preflight(true)).when(migrate).then([migrated("legacy", "target")]));
+  test("refuses without any preflight", () => given(registered).when(migrate).thenRejects("preflight_required"));
+  test("refuses when the last preflight failed", () => given(registered, preflight(true), preflight(false)).when(migrate).thenRejects("preflight_required"));
+  test("refuses when the passing preflight is older than allowed", () =>
+    given(registered, preflight(true, "2026-11-30T09:00:00.000Z")).when(migrate).thenRejects("preflight_required"));
+  test("refuses when the preflight checked another provider", () => given(registered, preflight(true, undefined, "other")).when(migrate).thenRejects("preflight_required"));
+  test("a migration without requirePreflight ignores preflights", () =>
+    given(registered, preflight(false)).when({ type: "MigrateOrganization", organizationId: acme, reason: "moving" }).then([migrated("legacy", "target")]));
+});
+
+describe("SetGuard", () => {
+  const off = { type: "SetGuard", organizationId: acme, enabled: false } as const;
+  test("turns the guard off for an organization", () => given(registered).when(off).then([{ type: "GuardSet", data: { organizationId: acme, enabled: false } }]));
+  test("records nothing when the guard is already in that state (on by default)", () => given(registered).when({ ...off, enabled: true }).then([]));
+  test("turns it back on", () =>
+    given(registered, { type: "GuardSet", data: { organizationId: acme, enabled: false } }).when({ ...off, enabled: true }).then([{ type: "GuardSet", data: { organizationId: acme, enabled: true } }]));
+  test("rejects an unknown organization", () => given().when(off).thenRejects("organization_not_found"));
 });
 
 describe("RollBackOrganization", () => {

@@ -22,6 +22,8 @@ let world: OidcWorld;
 let app: oidc.Configuration;
 /** Every code, token, assertion and cookie value seen: none may appear in the router's logs. */
 const secrets = new Set<string>([APP.secret, M2M_ACME.secret]);
+/** Each credential a provider issued, with that provider: no other provider may ever receive it. */
+const issued: { provider: ProviderId; values: string[] }[] = [];
 
 beforeAll(async () => {
   world = await startOidcWorld();
@@ -51,13 +53,20 @@ async function logIn(user: string, options: { browser?: Browser; config?: oidc.C
 }
 
 function remember(login: OidcLogin, tokens?: { access_token: string; id_token?: string; refresh_token?: string }) {
+  const code = login.code;
+  if (tokens?.id_token) issued.push({ provider: world.signer(tokens.id_token) as ProviderId, values: [code, tokens.access_token, tokens.refresh_token, tokens.id_token].filter((v): v is string => !!v) });
   // A cookie value that is also a segment of a path the browser visited (oidc-provider's
   // interaction uid) is public in that URL; the router logs paths.
   const inPaths = new Set(login.browser.hops.flatMap((hop) => new URL(hop.url).pathname.split("/")));
   const cookies = login.browser.jar.values().filter((value) => !inPaths.has(value));
-  for (const value of [login.callback?.searchParams.get("code"), tokens?.access_token, tokens?.id_token, tokens?.refresh_token, ...cookies]) {
+  for (const value of [login.code, tokens?.access_token, tokens?.id_token, tokens?.refresh_token, ...cookies]) {
     if (value) secrets.add(value);
   }
+}
+
+/** The requests `provider` received that contain `value` anywhere (URL, headers, body). */
+function deliveredTo(provider: ProviderId, value: string) {
+  return world.cluster.deliveries.filter((d) => d.provider === provider && (d.url.includes(value) || d.body.includes(value) || d.headers.some(([, v]) => v.includes(value)))).map((d) => `${d.method} ${new URL(d.url).pathname}`);
 }
 
 const otherThan = (provider: ProviderId): ProviderId => (provider === "legacy" ? "target" : "legacy");
@@ -111,7 +120,7 @@ describe("1. an organization on legacy, and an unknown one", () => {
 });
 
 describe("2. migrate, then roll back", () => {
-  test("after migrate the next login completes at target (code tried on legacy first), M2M and refresh go to target; after rollback, legacy again", async () => {
+  test("after migrate the next login completes at target (its code never shown to legacy), M2M and refresh go to target; after rollback, legacy again", async () => {
     await world.cluster.migrate("acme");
     afterThisTest(() => world.cluster.restore("acme", "legacy"));
     expect([world.cluster.providerOf("acme", 0), world.cluster.providerOf("acme", 1)]).toEqual(["target", "target"]);
@@ -119,11 +128,13 @@ describe("2. migrate, then roll back", () => {
 
     const migrated = await logIn("alice@acme.com");
     expect(migrated.signer).toBe("target");
-    // The code reached legacy first, which never issued it, then target.
-    expect(world.providers.legacy.events.filter((e) => e === "grant.error:invalid_grant").length).toBe(legacyErrorsBefore + 1);
+    // The router learned from target's redirect that the code is target's: legacy never sees it.
+    expect(world.providers.legacy.events.filter((e) => e === "grant.error:invalid_grant").length).toBe(legacyErrorsBefore);
+    expect(deliveredTo("legacy", migrated.login.callback!.searchParams.get("code")!)).toEqual([]);
     await jwtVerify(migrated.tokens.id_token!, createRemoteJWKSet(new URL(app.serverMetadata().jwks_uri!)), { issuer: world.issuer, audience: APP.id });
     const refreshed = await oidc.refreshTokenGrant(app, migrated.tokens.refresh_token!);
     secrets.add(refreshed.access_token).add(refreshed.refresh_token ?? refreshed.access_token);
+    issued.push({ provider: "target", values: [refreshed.access_token, refreshed.refresh_token ?? refreshed.access_token] });
     expect(world.signer(refreshed.id_token!)).toBe("target");
     expect((await m2mToken()).signer).toBe("target");
     expect((await logIn("carol@unknown-customer.test")).signer).toBe("legacy");
@@ -175,6 +186,13 @@ describe("4. two router instances", () => {
     expect(started.map((e) => [e.instance, e.provider])).toEqual([[0, "target"]]);
     expect(finished.length).toBeGreaterThanOrEqual(3);
     expect(finished.every((e) => e.provider === "target")).toBe(true);
+    // The refresh token the target issued through instance 1 is refreshed through instance 0, at target.
+    instance = 0;
+    const refreshed = await oidc.refreshTokenGrant(rp, tokens.refresh_token!);
+    issued.push({ provider: "target", values: [refreshed.access_token, refreshed.refresh_token!] });
+    secrets.add(refreshed.access_token).add(refreshed.refresh_token!);
+    expect(world.signer(refreshed.id_token!)).toBe("target");
+    expect(world.cluster.logs.filter((e) => e.kind === "token" && e.instance === 0).at(-1)).toMatchObject({ provider: "target", credential: "learned" });
   });
 });
 
@@ -218,13 +236,13 @@ describe("5. a tampered message", () => {
 
 /** Requests that name no organization, and pins that outlive their flow. */
 describe("credentials and stale pins", () => {
-  // userinfo carries only a bearer token: the router asks each provider, the default first,
-  // until one does not answer 401 invalid_token.
+  // userinfo carries only a bearer token: the router learned from target's token answer that it is target's.
   test("userinfo answers for an access token the target issued", async () => {
     await world.cluster.migrate("umbrella");
     afterThisTest(() => world.cluster.restore("umbrella", "legacy"));
     const { tokens, claims, signer } = await logIn("gina@umbrella.com");
     expect(signer).toBe("target");
+
     const userinfo = await oidc.fetchUserInfo(app, tokens.access_token, claims.sub);
     expect(userinfo.email).toBe("gina@umbrella.com");
   });
@@ -238,6 +256,89 @@ describe("credentials and stale pins", () => {
     expect((await logIn("hank@umbrella.com", { browser })).signer).toBe("target");
     await world.cluster.rollBack("umbrella");
     expect((await logIn("hank@umbrella.com", { browser })).signer).toBe("legacy");
+  });
+});
+
+describe("credentials reach only the provider that issued them", () => {
+  test("a code handed to the application by a form_post page is learned too, and exchanged at target only", async () => {
+    await world.cluster.migrate("globex");
+    afterThisTest(() => world.cluster.restore("globex", "legacy"));
+    const login = new OidcLogin(app, world.browser());
+    await login.start({ login_hint: "kim@globex.com", response_mode: "form_post" });
+    await login.finish("kim@globex.com");
+    expect(login.formPost?.get("code")).toBeTruthy();
+    expect(login.callback!.search).toBe(""); // the code is in the posted form, not the URL
+    const tokens = await login.exchange();
+    remember(login, tokens);
+    expect(world.signer(tokens.id_token!)).toBe("target");
+    expect(deliveredTo("legacy", login.code!)).toEqual([]);
+    expect(world.cluster.logs.filter((e) => e.kind === "token").at(-1)).toMatchObject({ provider: "target", credential: "learned" });
+  });
+
+  test("a router restarted between the callback and the code exchange still sends the code to target only", async () => {
+    await world.cluster.migrate("globex");
+    afterThisTest(() => world.cluster.restore("globex", "legacy"));
+    const login = new OidcLogin(app, world.browser());
+    await login.start({ login_hint: "jill@globex.com" });
+    await login.finish("jill@globex.com");
+    await world.cluster.restart(0); // what instance 0 learned in memory is gone; NATS KV still has it
+    const tokens = await login.exchange();
+    remember(login, tokens);
+    expect(world.signer(tokens.id_token!)).toBe("target");
+    expect(deliveredTo("legacy", login.code!)).toEqual([]);
+    expect(world.cluster.logs.filter((e) => e.kind === "token").at(-1)).toMatchObject({ provider: "target", credential: "learned" });
+  });
+
+  test("with the legacy provider stopped, an organization on target logs in, refreshes, reads userinfo, introspects and revokes", async () => {
+    await world.cluster.migrate("umbrella");
+    afterThisTest(() => world.cluster.restore("umbrella", "legacy"));
+    await world.providers.legacy.stop();
+    afterThisTest(() => world.providers.legacy.start());
+    const { tokens, claims, signer } = await logIn("kate@umbrella.com");
+    expect(signer).toBe("target");
+    expect((await oidc.fetchUserInfo(app, tokens.access_token, claims.sub)).email).toBe("kate@umbrella.com");
+    const refreshed = await oidc.refreshTokenGrant(app, tokens.refresh_token!);
+    issued.push({ provider: "target", values: [refreshed.access_token, refreshed.refresh_token!] });
+    secrets.add(refreshed.access_token).add(refreshed.refresh_token!);
+    expect(world.signer(refreshed.id_token!)).toBe("target");
+    expect((await oidc.tokenIntrospection(app, refreshed.access_token)).active).toBe(true);
+    // Revocation reaches the issuer: target forgets the token (before, it went to the default and target kept it).
+    await oidc.tokenRevocation(app, refreshed.refresh_token!);
+    const afterRevocation = await oidc.refreshTokenGrant(app, refreshed.refresh_token!).then(() => "still valid", (error: oidc.ResponseBodyError) => error.error);
+    expect(afterRevocation).toBe("invalid_grant");
+    expect(world.cluster.errors()).toEqual([]);
+  });
+
+  test("an RP-initiated logout after the pin expired: by id_token_hint's key, else by the session marker of the last login", async () => {
+    await world.cluster.migrate("initech");
+    afterThisTest(() => world.cluster.restore("initech", "legacy"));
+    const { tokens, login } = await logIn("liam@initech.com");
+    const end = new URL(app.serverMetadata().end_session_endpoint!);
+    const logoutsSince = (before: number) => world.cluster.deliveries.slice(before).filter((d) => new URL(d.url).pathname === end.pathname).map((d) => d.provider);
+
+    // Another browser (no pin, no marker), with the hint: the ID token's kid names target.
+    let before = world.cluster.deliveries.length;
+    const hinted = new URL(end);
+    hinted.searchParams.set("id_token_hint", tokens.id_token!);
+    expect((await world.browser().navigate(hinted, {}, () => true)).response.status).toBeLessThan(500);
+    expect(logoutsSince(before)).toEqual(["target"]);
+
+    // The same browser once its pin has expired, without a hint: the session marker names target.
+    login.browser.jar.store(new URL(world.issuer), `${PIN_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly`);
+    expect(login.browser.jar.get(world.cluster.publicHost, PIN_COOKIE)).toBeUndefined();
+    before = world.cluster.deliveries.length;
+    expect((await login.browser.navigate(end, {}, () => true)).response.status).toBeLessThan(500);
+    expect(logoutsSince(before)).toEqual(["target"]);
+    expect(world.cluster.deliveries.slice(before).every((d) => !d.headers.some(([name, value]) => name === "cookie" && value.includes("__Host-ssomig-")))).toBe(true);
+  });
+
+  test("no provider ever received a code or token another provider issued", () => {
+    expect(issued.filter((flow) => flow.provider === "target").length).toBeGreaterThanOrEqual(4);
+    expect(issued.filter((flow) => flow.provider === "legacy").length).toBeGreaterThanOrEqual(4);
+    const disclosed = issued.flatMap((flow) => flow.values.flatMap((value) => deliveredTo(otherThan(flow.provider), value).map((hop) => `${flow.provider}'s credential at ${otherThan(flow.provider)}: ${hop}`)));
+    expect(disclosed).toEqual([]);
+    // Every token-endpoint request carrying the app's secret went to the provider that issued what it exchanged.
+    expect(world.cluster.deliveries.filter((d) => d.body.includes(APP.secret)).length).toBeGreaterThan(8);
   });
 });
 

@@ -105,6 +105,23 @@ describe("1. an organization on legacy, and an unknown one", () => {
   });
 });
 
+describe("the legacy provider stopped", () => {
+  test("an organization already on target logs in (SP- and IdP-initiated) and out without it", async () => {
+    const globex = world.idp.tenant("globex");
+    await world.cluster.migrate("globex");
+    afterThisTest(() => world.cluster.restore("globex", "legacy"));
+    await world.providers.legacy.stop();
+    afterThisTest(() => world.providers.legacy.start());
+    const before = world.cluster.deliveries.length;
+    const { result } = await spInitiated("globex");
+    expect(result).toMatchObject({ status: 200, body: { sp: "target", nameId: "alice@globex.com" } });
+    const idpUser = someone("globex");
+    expectAcceptedBy("target", await deliver(await globex.idpInitiated(idpUser)), idpUser);
+    expect(await deliver(await globex.logoutRequest(idpUser))).toMatchObject({ status: 200, body: { sp: "target", loggedOut: idpUser } });
+    expect(world.cluster.deliveries.slice(before).filter((d) => d.provider === "legacy").map((d) => `${d.method} ${d.url}`)).toEqual([]);
+  });
+});
+
 describe("2. migrate, then roll back", () => {
   test("after migrate every kind of message completes at target; after rollback, at legacy again", async () => {
     const acme = world.idp.tenant("acme");

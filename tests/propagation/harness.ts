@@ -3,6 +3,7 @@ import { randomSecret } from "../support/secrets.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { startService, tempDir, type Runtime, type ServiceProcess } from "../support/processes.ts";
 import { startUpstream, type Upstream } from "../support/router.ts";
+import { deleteCredentialBuckets } from "../support/nats.ts";
 
 const AUTH_SECRET = randomSecret("auth");
 const PIN_SECRET = randomSecret("pin");
@@ -14,7 +15,7 @@ export type Router = { port: number; admin: number; process: ServiceProcess };
  * throwaway PostgreSQL database, hints on NATS under a prefix of their own, and two real
  * upstream servers the routers forward to.
  */
-export async function deployment(options: { natsUrl: string; pollMs: number; databaseUrl?: (db: TestDatabase) => string; runtime?: Runtime }) {
+export async function deployment(options: { natsUrl: string; pollMs: number; databaseUrl?: (db: TestDatabase) => string; runtime?: Runtime; env?: Record<string, string> }) {
   const runtime = options.runtime ?? "bun";
   const db = await createTestDatabase();
   const dir = tempDir();
@@ -44,6 +45,7 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
     API_PORT: "0",
     ROUTER_PORT: "0",
     ROUTER_ADMIN_PORT: "0",
+    ...options.env,
     ...extra,
   });
   const processes: ServiceProcess[] = [];
@@ -52,7 +54,9 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
   const apiUrl = `http://127.0.0.1:${api.ports[0]}`;
   const token = await mintToken(AUTH_SECRET, { subject: "propagation-test", scopes: ["migrations:write"], ttlSeconds: 3600 });
 
+  const prefixes = new Set([prefix]);
   async function startRouter(extra: Record<string, string> = {}): Promise<Router> {
+    prefixes.add(extra.SSOMIG_NATS_PREFIX ?? prefix);
     const started = await startService("services/router/main.ts", env(extra), 30_000, runtime);
     processes.push(started);
     return { port: started.ports[0]!, admin: started.ports[1]!, process: started };
@@ -77,15 +81,16 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
     return (await fetch(`http://127.0.0.1:${router.admin}/status`)).json() as Promise<Record<string, any>>;
   }
 
-  async function get(path: string): Promise<{ status: number; body: any }> {
-    const response = await fetch(apiUrl + path, { headers: { authorization: `Bearer ${token}` } });
+  async function get(path: string, init: { signal?: AbortSignal } = {}): Promise<{ status: number; body: any }> {
+    const response = await fetch(apiUrl + path, { headers: { authorization: `Bearer ${token}` }, ...init });
     return { status: response.status, body: await response.json() };
   }
 
   return {
     api,
     apiUrl,
-    databaseUrl,
+    /** The test database itself, not through any proxy. */
+    directDatabaseUrl: db.url,
     natsPrefix: prefix,
     get,
     legacy,
@@ -100,6 +105,7 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
       target.stop();
       await db.drop();
       dir.cleanup();
+      await deleteCredentialBuckets(prefixes); // routers create their credential record's buckets
     },
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import postgres from "postgres";
 import { eventually } from "../support/eventually.ts";
 import { TEST_NATS_URL, natsAvailable } from "../support/nats.ts";
 import { natsServer, tcpProxy } from "../support/processes.ts";
@@ -29,6 +30,28 @@ describe("with NATS: three routers and a command API, each its own process", () 
     for (const router of routers) {
       expect(await d.status(router)).toMatchObject({ bus: "nats", busConnected: true, behind: 0, degraded: false, lastHintAt: expect.any(String) });
     }
+  });
+
+  test("a hint that arrives while another transaction holds the horizon back lands when it passes, not at the next poll", async () => {
+    await d.command("/v1/organizations", { id: "held", name: "Held", identifiers: [{ kind: "domain", value: "held.com" }] });
+    await everyRouterSees(d, routers, "held.com", "legacy", 3000);
+    const holder = postgres(d.directDatabaseUrl, { max: 1, onnotice: () => {} });
+    const session = await holder.reserve();
+    try {
+      await session`BEGIN`;
+      await session`SELECT pg_current_xact_id()`;
+      const sent = Date.now();
+      expect((await d.command("/v1/organizations/held/migrate", { reason: "behind a short transaction" })).status).toBe(200);
+      await eventually(() => Promise.all(routers.map((r) => d.status(r))), (all) => all.every((s) => Date.parse(s.lastHintAt) >= sent), 3000);
+      // The migration has waited a while behind the open transaction (far longer than a first quick retry).
+      await eventually(async () => (await (await fetch(`${d.apiUrl}/readyz`)).json()) as { horizon: { ageSeconds: number } }, (r) => r.horizon.ageSeconds > 0.3, 3000);
+      expect(await Promise.all(routers.map((r) => d.providerSeenBy(r, "held.com")))).toEqual(["legacy", "legacy", "legacy"]);
+    } finally {
+      await session`ROLLBACK`.catch(() => {});
+      session.release();
+      await holder.end();
+    }
+    await everyRouterSees(d, routers, "held.com", "target", 2000); // the poll is 10 s away
   });
 
   test("a router started after ten migrations starts with all of them", async () => {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { demoUpstream } from "../../services/demo-upstreams/app.ts";
 import type { Server } from "../../services/runtime/serve.ts";
+import { attributeBomb, WORST_CASES } from "../../bench/worst-case/generators.ts";
+import { DEFAULT_MAX_SAML_BYTES, DEFAULT_XML_LIMITS } from "../../shared/saml/index.ts";
 import { base64, deflatedZeros, redirectEncode } from "../saml/encode.ts";
 import { readFixtureText } from "../saml/fixtures.ts";
 import { ASSERTION_NS, PROTOCOL_NS } from "../saml/samples.ts";
@@ -124,6 +126,29 @@ describe("hostile SAML messages are refused before anything is forwarded", () =>
     await expectProblem(await postForm("/saml/acs", { SAMLResponse: value }), 400, "invalid_saml_message");
     expect(upstreamRequests()).toEqual([]);
     await expectStillServing();
+  });
+});
+
+describe("SAML messages over a structural limit are refused before any parsing", () => {
+  test("four concurrent SAMLResponses with 36,000 attributes on the root (issue 10) → 400 naming the limit, and logins keep flowing", async () => {
+    const xml = attributeBomb(36_000);
+    expect(new TextEncoder().encode(xml).length).toBeLessThan(DEFAULT_MAX_SAML_BYTES);
+    const bomb = base64(xml);
+    const answers = await Promise.all(Array.from({ length: 4 }, () => postForm("/saml/acs", { SAMLResponse: bomb, RelayState: "r" })));
+    for (const answer of answers) {
+      const text = await expectProblem(answer, 400, "invalid_saml_message");
+      expect(JSON.parse(text)).toMatchObject({ limit: "maxAttributesPerElement", max: DEFAULT_XML_LIMITS.maxAttributesPerElement });
+    }
+    expect(upstreamRequests()).toEqual([]);
+    await expectStillServing();
+  });
+
+  const limited = WORST_CASES.filter((c) => c.limit !== undefined);
+  test.each(limited.map((c) => [c.limit!, c] as const))("one over %s → 400 invalid_saml_message naming it, nothing forwarded", async (limit, worstCase) => {
+    const xml = worstCase.build({ ...DEFAULT_XML_LIMITS, [limit]: DEFAULT_XML_LIMITS[limit] + 1 }, DEFAULT_MAX_SAML_BYTES);
+    const text = await expectProblem(await postForm("/saml/acs", { SAMLResponse: base64(xml) }), 400, "invalid_saml_message");
+    expect(JSON.parse(text)).toMatchObject({ limit, max: DEFAULT_XML_LIMITS[limit] });
+    expect(upstreamRequests()).toEqual([]);
   });
 });
 

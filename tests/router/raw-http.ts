@@ -14,24 +14,38 @@ export type RawResponse = {
 };
 
 export type RawRequestOptions = {
-  /** Bytes after the head, written in order; writing stops once the server has answered. */
-  body?: Iterable<Uint8Array>;
+  /** Bytes after the head, written in order (an async source may pace them); writing stops once the server has answered. */
+  body?: Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
   timeoutMs?: number;
 };
 
 /**
  * Writes `head` (request line and headers, ending in a blank line), then the body parts, and
- * reads one response. Rejects if no complete response arrives within `timeoutMs`.
+ * reads one final response (interim 1xx answers such as 100 Continue are skipped). Rejects if
+ * no complete response arrives within `timeoutMs`.
  */
-export function rawRequest(port: number, head: string, options: RawRequestOptions = {}): Promise<RawResponse> {
+export async function rawRequest(port: number, head: string, options: RawRequestOptions = {}): Promise<RawResponse> {
+  const { responses } = await rawExchange(port, head, 1, options);
+  const [response] = responses;
+  if (!response) throw new Error("connection closed before a complete response");
+  return response;
+}
+
+/**
+ * Writes `head` and the body parts on one connection and reads up to `count` final responses
+ * (for pipelined requests). Resolves with the responses read once `count` arrived or the
+ * server closed the connection; rejects if neither happens within `timeoutMs`.
+ */
+export function rawExchange(port: number, head: string, count: number, options: RawRequestOptions = {}): Promise<{ responses: RawResponse[]; closed: boolean }> {
   const timeoutMs = options.timeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
     const socket: Socket = connect(port, "127.0.0.1");
     let received = new Uint8Array(0);
     let settled = false;
+    const responses: RawResponse[] = [];
     const timer = setTimeout(() => finish(new Error(`no complete response within ${timeoutMs} ms; received ${JSON.stringify(latin1(received).slice(0, 300))}`)), timeoutMs);
 
-    function finish(outcome: RawResponse | Error) {
+    function finish(outcome: { responses: RawResponse[]; closed: boolean } | Error) {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -41,9 +55,17 @@ export function rawRequest(port: number, head: string, options: RawRequestOption
     }
 
     function tryParse(ended: boolean) {
-      const parsed = parseResponse(received, ended);
-      if (parsed) finish(parsed);
-      else if (ended) finish(new Error(`connection closed before a complete response; received ${JSON.stringify(latin1(received).slice(0, 300))}`));
+      for (;;) {
+        const parsed = parseResponse(received, ended);
+        if (!parsed) break;
+        received = received.subarray(parsed.length);
+        if (parsed.response.status >= 200) responses.push(parsed.response);
+        if (responses.length === count) return finish({ responses, closed: false });
+      }
+      if (ended) {
+        if (responses.length === 0) finish(new Error(`connection closed before a complete response; received ${JSON.stringify(latin1(received).slice(0, 300))}`));
+        else finish({ responses, closed: true });
+      }
     }
 
     socket.on("data", (chunk: Buffer) => {
@@ -60,7 +82,7 @@ export function rawRequest(port: number, head: string, options: RawRequestOption
     socket.on("connect", async () => {
       try {
         await write(socket, new TextEncoder().encode(head));
-        for (const part of options.body ?? []) {
+        for await (const part of options.body ?? []) {
           if (settled || socket.destroyed) return;
           await write(socket, part);
         }
@@ -113,8 +135,8 @@ function indexOf(bytes: Uint8Array, pattern: string, from = 0): number {
   return -1;
 }
 
-/** A complete response from `bytes`, or null if more is needed. */
-function parseResponse(bytes: Uint8Array, ended: boolean): RawResponse | null {
+/** A complete response at the start of `bytes` and its length in bytes, or null if more is needed. */
+function parseResponse(bytes: Uint8Array, ended: boolean): { response: RawResponse; length: number } | null {
   const headEnd = indexOf(bytes, "\r\n\r\n");
   if (headEnd === -1) return null;
   const [statusLine = "", ...lines] = latin1(bytes.subarray(0, headEnd)).split("\r\n");
@@ -125,19 +147,19 @@ function parseResponse(bytes: Uint8Array, ended: boolean): RawResponse | null {
   });
   const header = (name: string) => headers.find(([n]) => n === name)?.[1] ?? null;
   const rest = bytes.subarray(headEnd + 4);
-  let body: Uint8Array | null;
-  if ((header("transfer-encoding") ?? "").toLowerCase().includes("chunked")) body = dechunk(rest);
+  let body: { bytes: Uint8Array; length: number } | null;
+  if (status === 204 || status === 304 || (status >= 100 && status < 200)) body = { bytes: new Uint8Array(0), length: 0 };
+  else if ((header("transfer-encoding") ?? "").toLowerCase().includes("chunked")) body = dechunk(rest);
   else if (header("content-length") !== null) {
     const length = Number(header("content-length"));
-    body = rest.length >= length ? rest.subarray(0, length) : null;
-  } else if (status === 204 || status === 304 || (status >= 100 && status < 200)) body = new Uint8Array(0);
-  else body = ended ? rest : null;
+    body = rest.length >= length ? { bytes: rest.subarray(0, length), length } : null;
+  } else body = ended ? { bytes: rest, length: rest.length } : null;
   if (body === null) return null;
-  const complete = body;
-  return { status, headers, body: complete, text: new TextDecoder().decode(complete), header };
+  const complete = body.bytes;
+  return { response: { status, headers, body: complete, text: new TextDecoder().decode(complete), header }, length: headEnd + 4 + body.length };
 }
 
-function dechunk(bytes: Uint8Array): Uint8Array | null {
+function dechunk(bytes: Uint8Array): { bytes: Uint8Array; length: number } | null {
   const parts: Uint8Array[] = [];
   let at = 0;
   for (;;) {
@@ -145,10 +167,13 @@ function dechunk(bytes: Uint8Array): Uint8Array | null {
     if (lineEnd === -1) return null;
     const size = parseInt(latin1(bytes.subarray(at, lineEnd)).split(";")[0]!, 16);
     if (Number.isNaN(size)) return null;
-    if (size === 0) break;
+    if (size === 0) {
+      // The last chunk, no trailers: "0\r\n\r\n".
+      if (bytes.length < lineEnd + 4) return null;
+      return { bytes: concatBytes(...parts), length: lineEnd + 4 };
+    }
     if (bytes.length < lineEnd + 2 + size + 2) return null;
     parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
   }
-  return concatBytes(...parts);
 }

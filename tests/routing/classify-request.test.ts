@@ -19,6 +19,18 @@ describe("classifying requests by the configured presets' URL shapes", () => {
     expect(classify(["auth0"], "GET", "/samlp/metadata").kind).toBe("metadata");
   });
 
+  test("revocation, introspection and OIDC logout endpoints are their own kinds; a SAML logout message stays SAML", () => {
+    expect(classify(["auth0"], "POST", "/oauth/revoke", { token: "t" }).kind).toBe("revocation");
+    expect(classify(["cognito"], "POST", "/oauth2/revoke", { token: "t" }).kind).toBe("revocation");
+    expect(classify(["okta"], "POST", "/oauth2/v1/introspect", { token: "t" }).kind).toBe("introspection");
+    expect(classify(["generic"], "POST", "/token/revocation", { token: "t" }).kind).toBe("revocation");
+    expect(classify(["generic"], "POST", "/token/introspection", { token: "t" }).kind).toBe("introspection");
+    expect(classify(["generic"], "GET", "/session/end?id_token_hint=x").kind).toBe("logout");
+    expect(classify(["auth0"], "GET", "/oidc/logout?id_token_hint=x").kind).toBe("logout");
+    expect(classify(["generic"], "GET", "/logout?SAMLRequest=x").kind).toBe("saml_redirect");
+    expect(classify(["auth0"], "GET", "/logout?SAMLRequest=x").kind).toBe("saml_logout");
+  });
+
   test("Scalekit and WorkOS name the connection in the path", () => {
     expect(classify(["scalekit"], "POST", "/sso/v1/saml/conn_123/callback", { SAMLResponse: "x" })).toMatchObject({ kind: "saml_post", pathConnection: "conn_123" });
     expect(classify(["scalekit"], "GET", "/sso/v1/oidc/conn_9/callback?code=c")).toMatchObject({ kind: "oidc_callback", pathConnection: "conn_9" });

@@ -143,14 +143,18 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
   };
 }
 
-/** Our own nats-server on a free port, to stop and start at will. */
-export async function natsServer(): Promise<{ url: string; start(): Promise<void>; stop(): Promise<void> }> {
+/**
+ * Our own nats-server on a free port, to stop and start at will; with `jetStream`, JetStream on
+ * with its store in a temp dir (kept across restarts, removed by `close`).
+ */
+export async function natsServer(options: { jetStream?: boolean } = {}): Promise<{ url: string; start(): Promise<void>; stop(): Promise<void>; close(): Promise<void> }> {
   const binary = "/usr/sbin/nats-server";
   if (!(await Bun.file(binary).exists())) throw new Error(`this test starts its own NATS and needs ${binary} (Debian package nats-server)`);
   const port = await freePort();
+  const store = options.jetStream ? tempDir() : null;
   let child: ReturnType<typeof Bun.spawn> | null = null;
   const start = async () => {
-    child = Bun.spawn([binary, "-a", "127.0.0.1", "-p", String(port)], { stdout: "ignore", stderr: "ignore" });
+    child = Bun.spawn([binary, "-a", "127.0.0.1", "-p", String(port), ...(store ? ["-js", "-sd", store.path] : [])], { stdout: "ignore", stderr: "ignore" });
     const deadline = performance.now() + 5000;
     for (;;) {
       const open = await new Promise<boolean>((resolve) => {
@@ -163,14 +167,19 @@ export async function natsServer(): Promise<{ url: string; start(): Promise<void
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
+  const stop = async () => {
+    child?.kill("SIGKILL");
+    await child?.exited;
+    child = null;
+  };
   await start();
   return {
     url: `nats://127.0.0.1:${port}`,
     start,
-    async stop() {
-      child?.kill("SIGKILL");
-      await child?.exited;
-      child = null;
+    stop,
+    async close() {
+      await stop();
+      store?.cleanup();
     },
   };
 }

@@ -15,6 +15,8 @@ import { serve } from "../../services/runtime/serve.ts";
 import type { Identifier } from "../../shared/identifiers.ts";
 import { executeCommand } from "../../services/commands/execute-command.ts";
 import { randomSecret } from "./secrets.ts";
+import type { CredentialRecord } from "../../services/bus/credential-record.ts";
+import type { CredentialRouting } from "../../services/router/credential-routing.ts";
 import { providerCatalog } from "../../shared/config.ts";
 import type { OrganizationCommand } from "../../shared/commands.ts";
 
@@ -53,7 +55,7 @@ export type LogEntry = Record<string, unknown>;
  * commands run the way the API runs them. Each instance from `router()` shares the database and
  * pin secret, as router replicas do.
  */
-export async function routerHarness(options: { presets?: { legacy?: string; target?: string }; extraProviderConfig?: Record<string, unknown>; maxBodyBytes?: number; fetch?: Fetch } = {}) {
+export async function routerHarness(options: { presets?: { legacy?: string; target?: string }; extraProviderConfig?: Record<string, unknown>; maxBodyBytes?: number; fetch?: Fetch; credentials?: Record<string, unknown> } = {}) {
   const legacy = startUpstream("legacy");
   const target = startUpstream("target");
   const config: Config = parseConfig({
@@ -62,16 +64,19 @@ export async function routerHarness(options: { presets?: { legacy?: string; targ
       { id: "legacy", role: "legacy", preset: options.presets?.legacy ?? "generic", origin: legacy.origin, timeoutMs: 2000, ...options.extraProviderConfig },
       { id: "target", role: "target", preset: options.presets?.target ?? "generic", origin: target.origin, timeoutMs: 2000, ...options.extraProviderConfig },
     ],
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   const db: Database = await openPglite();
   const store: EventStore = await openEventStore(db);
   const logs: LogEntry[] = [];
   const instances: RouteTable[] = [];
 
-  function router() {
+  /** `credentials`: the record this instance shares (instances share nothing unless given the same one). */
+  function router(instance: { credentials?: CredentialRecord } = {}) {
     const routes = new RouteTable(routeSource(db));
     instances.push(routes);
     const metrics: RouterMetrics = routerMetrics();
+    let credentialRouting: CredentialRouting | null = null;
     const fetch = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init));
     const app = createRouterApp({
       config,
@@ -83,8 +88,10 @@ export async function routerHarness(options: { presets?: { legacy?: string; targ
       metrics,
       log: (entry) => logs.push(entry),
       ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+      ...(instance.credentials ? { credentials: instance.credentials } : {}),
+      onCredentialRouting: (routing) => (credentialRouting = routing),
     });
-    return { app, routes, metrics };
+    return { app, routes, metrics, credentialStats: () => credentialRouting!.stats() };
   }
 
   /** Runs a command and refreshes every router instance, as the propagation hint would. */

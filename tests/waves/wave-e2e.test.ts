@@ -13,9 +13,10 @@ import { deployment, type Deployment, type Router } from "../propagation/harness
 /**
  * A wave of 20 organizations in batches of 5 over the real stack: PostgreSQL, NATS, the command
  * API and two routers, each its own process. The runner runs here, on an injected clock, holding
- * the runner lease so the API's own runner stays out of the way. The guard's login figures come
- * from the safety loop (not merged yet): an operator's rollback of one organization stands in for
- * the guard's, and the batch's soak sees it.
+ * the runner lease so the API's own runner stays out of the way. Here an operator's rollback of
+ * one organization stands in for the guard's (the guard rolling back a wave's organization from
+ * login outcomes is tested in wave-guard.test.ts, and end to end in tests/e2e/guard.test.ts);
+ * the batch's soak sees it either way.
  */
 describe("a wave over the real stack", () => {
   let d: Deployment;
@@ -28,7 +29,7 @@ describe("a wave over the real stack", () => {
     // Polling is slow on purpose: routers learn each batch from the runner's NATS hints.
     d = await deployment({ natsUrl: TEST_NATS_URL, pollMs: 10_000 });
     routers = await Promise.all([d.startRouter(), d.startRouter()]);
-    db = openPostgres(d.databaseUrl, { max: 4 });
+    db = openPostgres(d.directDatabaseUrl, { max: 4 });
     store = await openEventStore(db);
     bus = natsBus({ url: TEST_NATS_URL, prefix: d.natsPrefix, name: "wave-e2e" });
   }, 60_000);

@@ -2,7 +2,7 @@ import { decodeProtectedHeader, type JWK } from "jose";
 import type { ClientMetadata } from "oidc-provider";
 import * as oidc from "openid-client";
 import { freePort } from "../../support/processes.ts";
-import { Browser, type Dialer } from "./browser.ts";
+import { Browser, parseForm, type Dialer } from "./browser.ts";
 import { signingJwk } from "./keys.ts";
 import { startOpenIdProvider, type OpenIdProvider } from "./openid-provider.ts";
 import { startRouterCluster, type RouterCluster } from "./router-cluster.ts";
@@ -115,6 +115,13 @@ export class OidcLogin {
   readonly #config: oidc.Configuration;
   #page: { html: string; url: URL } | null = null;
   callback: URL | null = null;
+  /** With `response_mode=form_post`: the fields the provider's page posts to the application. */
+  formPost: URLSearchParams | null = null;
+
+  /** The authorization code the provider handed the application, however it was sent. */
+  get code(): string | null {
+    return this.formPost?.get("code") ?? this.callback?.searchParams.get("code") ?? null;
+  }
 
   constructor(config: oidc.Configuration, browser: Browser) {
     this.#config = config;
@@ -147,7 +154,8 @@ export class OidcLogin {
 
   /** The code exchange at the router's token endpoint; the ID token is checked by openid-client. */
   exchange(config: oidc.Configuration = this.#config) {
-    return oidc.authorizationCodeGrant(config, this.callback!, { pkceCodeVerifier: this.verifier, expectedState: this.state });
+    const callback = this.formPost ? new Request(this.callback!, { method: "POST", body: this.formPost }) : this.callback!;
+    return oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: this.verifier, expectedState: this.state });
   }
 
   async #land(result: { response: Response; url: URL; stoppedAt: URL | null }): Promise<void> {
@@ -158,6 +166,14 @@ export class OidcLogin {
     }
     const html = await result.response.text();
     if (result.response.status !== 200) throw new Error(`${result.url} answered ${result.response.status}: ${html.replace(/<style>[\s\S]*?<\/style>/, "").slice(0, 1500)}`);
+    const form = /<form\b/i.test(html) ? parseForm(html, result.url) : null;
+    if (form && form.method === "POST" && isCallback(form.action)) {
+      // A form_post answer: the page would post these fields to the application at once.
+      this.callback = form.action;
+      this.formPost = new URLSearchParams(form.fields);
+      this.#page = null;
+      return;
+    }
     this.#page = { html, url: result.url };
   }
 }

@@ -11,6 +11,10 @@ export type OpenIdProvider = {
   origin: string;
   /** What the provider did, as its own events report it: `grant.success`, `grant.error:invalid_client`... */
   events: string[];
+  /** Stops listening and drops every connection: the provider is down (its state is kept). */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -34,6 +38,8 @@ export async function startOpenIdProvider(options: { id: string; issuer: string;
     clientAuthMethods: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
     features: {
       devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -55,14 +61,18 @@ export async function startOpenIdProvider(options: { id: string; issuer: string;
   const server: Server = createServer(provider.callback());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  const stop = () =>
+    new Promise<void>((resolve, reject) => {
+      if (!server.listening) return resolve();
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
   return {
     id: options.id,
     origin: `http://127.0.0.1:${port}`,
     events,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop,
+    start: () => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve)),
+    close: stop,
   };
 }

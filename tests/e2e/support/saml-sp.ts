@@ -119,15 +119,23 @@ export async function startSamlServiceProvider(options: { id: string; entityId: 
     }
   }
 
-  const server: Server = await serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => handle(request) });
+  let server: Server | null = await serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => handle(request) });
+  const port = server.port;
+  const stop = async () => {
+    await server?.close();
+    server = null;
+  };
   return {
     id: options.id,
-    origin: `http://127.0.0.1:${server.port}`,
+    origin: `http://127.0.0.1:${port}`,
+    /** The provider is down (its state is kept); `start()` listens on the same port again. */
+    stop,
+    start: async () => void (server ??= await serve({ port, hostname: "127.0.0.1", fetch: (request) => handle(request) })),
     events,
     /** The AuthnRequest IDs this SP issued and has not yet seen answered. */
     pending: () => [...issued.keys()],
     hasSession: (session: string) => sessions.has(session),
-    close: () => server.close(),
+    close: stop,
   };
 }
 

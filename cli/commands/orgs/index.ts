@@ -1,0 +1,14 @@
+import type { CommandModule } from "../../context.ts";
+import { events } from "./events.ts";
+import { list } from "./list.ts";
+import { migrate, rollback } from "./move.ts";
+import { register } from "./register.ts";
+import { show } from "./show.ts";
+
+/** `ssomig orgs ...`: one file per subcommand; a new one is a file here and an entry in this list. */
+const SUBCOMMANDS: readonly CommandModule[] = [list, show, register, migrate, rollback, events];
+
+export const orgs: CommandModule = (program, ctx) => {
+  const group = program.command("orgs").description("organizations: list, show, register, migrate, roll back, history");
+  for (const add of SUBCOMMANDS) add(group, ctx);
+};

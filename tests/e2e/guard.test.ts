@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { ClientMetadata } from "oidc-provider";
+import * as oidc from "openid-client";
+import { parseConfig, providerCatalog, type Config } from "../../shared/config.ts";
+import type { OrganizationCommand } from "../../shared/commands.ts";
+import { DEFAULT_GUARD_POLICY } from "../../shared/guard-policy.ts";
+import { openEventStore, type EventStore } from "../../db/event-store.ts";
+import { outcomeStore } from "../../db/outcome-store.ts";
+import { routeSource } from "../../db/route-source.ts";
+import type { Database } from "../../db/sql.ts";
+import { inProcessBus } from "../../services/bus/in-process-bus.ts";
+import { executeCommand } from "../../services/commands/execute-command.ts";
+import { startGuard, type Guard } from "../../services/commands/guard.ts";
+import { preflightProbe } from "../../services/commands/preflight.ts";
+import { storeOutcomes } from "../../services/commands/store-outcomes.ts";
+import { silentLog } from "../../services/http/log.ts";
+import { createRouterApp } from "../../services/router/app.ts";
+import { flushOutcomes, type OutcomeFlusher } from "../../services/router/flush-outcomes.ts";
+import { createForwarder } from "../../services/router/forward.ts";
+import { mergedJwks } from "../../services/router/merged-jwks.ts";
+import { routerMetrics } from "../../services/router/metrics.ts";
+import { outcomeObserver } from "../../services/router/observe-outcome.ts";
+import { outcomeRecorder } from "../../services/router/outcome-recorder.ts";
+import { pinCookies } from "../../services/router/pin-cookie.ts";
+import { RouteTable } from "../../services/router/route-table.ts";
+import { serve } from "../../services/runtime/serve.ts";
+import { eventually } from "../support/eventually.ts";
+import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
+import { freePort } from "../support/processes.ts";
+import { Browser } from "./support/browser.ts";
+import { signingJwk } from "./support/keys.ts";
+import { APP, balancedFetch, OidcLogin, REDIRECT_URI } from "./support/oidc-world.ts";
+import { startOpenIdProvider, type OpenIdProvider } from "./support/openid-provider.ts";
+
+const STARTUP_MS = 60_000;
+setDefaultTimeout(30_000);
+
+/**
+ * The safety loop end to end with the real libraries: two node-oidc-provider instances, the
+ * application as an openid-client relying party, a browser on the providers' own pages, the
+ * router with its outcome bookkeeping, the command service's outcome table on a real PostgreSQL,
+ * preflight and the guard. The target refuses acme's logins (a thin front answers its authorize
+ * requests for acme users with an OAuth error redirect, as a misconfigured connection does) and
+ * is healthy for everyone else.
+ */
+let publicUrl: string;
+let providers: OpenIdProvider[] = [];
+let targetFront: ReturnType<typeof Bun.serve> | null = null;
+let routerServer: { close(): Promise<void> } | null = null;
+let testDb: TestDatabase;
+let db: Database;
+let store: EventStore;
+let config: Config;
+let routes: RouteTable;
+let flusher: OutcomeFlusher;
+let guard: Guard;
+let stopStoring: () => void;
+let relyingParty: oidc.Configuration;
+const signers: Record<string, string> = {};
+
+beforeAll(async () => {
+  const publicPort = await freePort();
+  publicUrl = `http://127.0.0.1:${publicPort}`;
+  const keys = { legacy: await signingJwk("legacy-signing-key"), target: await signingJwk("target-signing-key") };
+  signers[keys.legacy.publicJwk.kid!] = "legacy";
+  signers[keys.target.publicJwk.kid!] = "target";
+  const clients: ClientMetadata[] = [{ client_id: APP.id, client_secret: APP.secret, redirect_uris: [REDIRECT_URI], grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "client_secret_post" }];
+  const legacy = await startOpenIdProvider({ id: "legacy", issuer: publicUrl, signingKey: keys.legacy.privateJwk, clients, trustProxy: true });
+  const target = await startOpenIdProvider({ id: "target", issuer: publicUrl, signingKey: keys.target.privateJwk, clients, trustProxy: true });
+  providers = [legacy, target];
+  targetFront = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(request) {
+      const url = new URL(request.url);
+      const hint = url.searchParams.get("login_hint") ?? "";
+      if (url.pathname === "/authorize" && hint.endsWith("@acme.com")) {
+        const back = new URL(url.searchParams.get("redirect_uri")!);
+        back.searchParams.set("error", "access_denied");
+        back.searchParams.set("error_description", `${hint} has no connection on this provider`);
+        if (url.searchParams.has("state")) back.searchParams.set("state", url.searchParams.get("state")!);
+        return new Response(null, { status: 302, headers: { location: back.href } });
+      }
+      const body = request.method === "GET" || request.method === "HEAD" ? null : await request.arrayBuffer();
+      return fetch(target.origin + url.pathname + url.search, { method: request.method, headers: request.headers, body, redirect: "manual" });
+    },
+  });
+
+  testDb = await createTestDatabase();
+  db = testDb.open();
+  store = await openEventStore(db);
+  config = parseConfig({
+    publicUrl,
+    providers: [
+      { id: "legacy", role: "legacy", origin: legacy.origin, jwksPath: "/jwks", timeoutMs: 5000 },
+      { id: "target", role: "target", origin: `http://127.0.0.1:${targetFront.port}`, jwksPath: "/jwks", timeoutMs: 5000, preflight: { clientId: APP.id, redirectUri: REDIRECT_URI } },
+    ],
+  });
+  routes = new RouteTable(routeSource(db));
+  await routes.load();
+  const bus = inProcessBus();
+  const outcomes = outcomeStore(db);
+  stopStoring = storeOutcomes({ bus, outcomes, log: silentLog, retentionDays: 30 });
+  const recorder = outcomeRecorder();
+  const metrics = routerMetrics();
+  const forward = createForwarder({ publicUrl, fetch: (input, init) => globalThis.fetch(input, init) });
+  const app = createRouterApp({
+    config,
+    routes,
+    forward,
+    pins: pinCookies(`e2e-pin-${crypto.randomUUID()}-secret`, { providers: ["legacy", "target"] }),
+    jwks: mergedJwks(config.providers, (input, init) => globalThis.fetch(input, init)),
+    metrics,
+    log: () => {},
+    outcomes: outcomeObserver({ recorder, metrics, publicOrigin: publicUrl }),
+  });
+  routerServer = await serve({ port: publicPort, hostname: "127.0.0.1", fetch: (request, env) => app.fetch(request, env) });
+  flusher = flushOutcomes({ router: "e2e", recorder, bus, intervalMs: 100, log: silentLog });
+  // The guard runs by itself, as in the command service, only faster.
+  guard = startGuard({ db, store, outcomes, providers: providerCatalog(config), policy: { ...DEFAULT_GUARD_POLICY, minFailures: 3 }, intervalMs: 200, log: silentLog });
+  relyingParty = await oidc.discovery(new URL(publicUrl), APP.id, APP.secret, undefined, { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: balancedFetch(() => null) });
+  preflight = preflightProbe({ providers: config.providers, forward, publicUrl });
+}, STARTUP_MS);
+
+afterAll(async () => {
+  await guard?.stop();
+  await flusher?.stop();
+  stopStoring?.();
+  await routerServer?.close();
+  targetFront?.stop(true);
+  await Promise.all(providers.map((p) => p.close()));
+  await testDb?.drop();
+}, STARTUP_MS);
+
+let preflight: ReturnType<typeof preflightProbe>;
+
+async function command(c: OrganizationCommand) {
+  await executeCommand({ store, providers: providerCatalog(config) }, c, { actor: "operator", requestId: crypto.randomUUID(), reason: "reason" in c ? c.reason : null }, () => ({ status: 200, body: null }));
+}
+/** The route table reads below the transaction-visibility horizon: wait until it shows the change. */
+const routedTo = (org: string, provider: string) => eventually(async () => (await routes.refresh(), routes.providerOf(org)), (p) => p === provider, 10_000);
+
+/** A whole login as a browser does it; "succeeded" with the provider that signed the ID token, or the OAuth error. */
+async function logIn(user: string): Promise<string> {
+  const login = new OidcLogin(relyingParty, new Browser());
+  await login.start({ login_hint: user });
+  const error = login.callback?.searchParams.get("error");
+  if (error) return `failed: ${error}`;
+  await login.finish(user);
+  const tokens = await login.exchange();
+  const kid = JSON.parse(Buffer.from(tokens.id_token!.split(".")[0]!, "base64url").toString()).kid as string;
+  return `succeeded on ${signers[kid]}`;
+}
+
+describe("the safety loop with real OpenID providers", () => {
+  test("preflight fails for acme on the target; its logins fail there after the move; the guard rolls it back by itself; the next login succeeds on legacy", async () => {
+    await command({ type: "RegisterOrganization", organizationId: "acme", name: "Acme", identifiers: [{ kind: "domain", value: "acme.com" }] });
+    await routedTo("acme", "legacy");
+    for (let i = 0; i < 3; i++) expect(await logIn(`user${i}@acme.com`)).toBe("succeeded on legacy");
+
+    const checks = await preflight("target", [{ kind: "domain", value: "acme.com" }]);
+    expect(checks).toEqual([{ kind: "domain", value: "acme.com", passed: false, detail: "error redirect: access_denied" }]);
+
+    await command({ type: "MigrateOrganization", organizationId: "acme", reason: "wave 1" });
+    await routedTo("acme", "target");
+    for (let i = 0; i < 3; i++) expect(await logIn(`user${i}@acme.com`)).toBe("failed: access_denied");
+
+    // Nobody calls the guard: it finds the failures in the outcome table and acts within the window.
+    const rolledBack = await eventually(() => store.readStream("organization-acme"), (events) => events.at(-1)?.type === "OrganizationRolledBack", 15_000);
+    expect(rolledBack.at(-1)).toMatchObject({ data: { from: "target", to: "legacy" }, metadata: { actor: "guard" } });
+    expect(rolledBack.at(-1)!.metadata.reason).toMatch(/^guard: 3 of 3 logins failed on target in \d+ min; 0 of 3 before on legacy$/);
+    await routedTo("acme", "legacy");
+    expect(await logIn("user0@acme.com")).toBe("succeeded on legacy");
+  });
+
+  test("a healthy target: globex's logins succeed there and the guard leaves it alone", async () => {
+    await command({ type: "RegisterOrganization", organizationId: "globex", name: "Globex", identifiers: [{ kind: "domain", value: "globex.com" }] });
+    await command({ type: "MigrateOrganization", organizationId: "globex", reason: "wave 1" });
+    await routedTo("globex", "target");
+    for (let i = 0; i < 4; i++) expect(await logIn(`user${i}@globex.com`)).toBe("succeeded on target");
+    // Wait until the four successes are in the table (the guard keeps ticking meanwhile), then check once more.
+    await eventually(async () => ((await outcomeStore(db).read({ organizationId: "globex", sinceMinute: 0 })).filter((r) => r.outcome === "succeeded").reduce((n, r) => n + r.count, 0)), (n) => n >= 4, 10_000);
+    expect(await guard.tick()).toEqual([]);
+    expect((await store.readStream("organization-globex")).at(-1)!.type).toBe("OrganizationMigrated");
+  });
+});
