@@ -61,3 +61,12 @@ export const withIdempotencyKey = (command: Command): Command =>
 export const idempotencyKey = (options: { idempotencyKey?: string }): string => options.idempotencyKey ?? newIdempotencyKey();
 
 export const json = (value: unknown): string => JSON.stringify(value, null, 2);
+
+/** An option's parser for a positive whole number (`--limit 20`); anything else is a usage error. */
+export const positiveIntOption =
+  (name: string) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new CliFailure(EXIT.usage, `${name} must be a positive integer, got ${JSON.stringify(text)}`);
+    return n;
+  };

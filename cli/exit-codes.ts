@@ -4,7 +4,7 @@
  */
 export const EXIT = {
   ok: 0,
-  /** The API answered with a problem (its status and code are printed), or an import left something undone. */
+  /** The API answered with a problem (its status and code are printed), an import left something undone, or a preflight failed. */
   refused: 1,
   /** A command line the CLI does not understand. */
   usage: 2,

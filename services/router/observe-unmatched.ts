@@ -1,6 +1,7 @@
 import type { Classification, RequestKind, RoutableRequest } from "../../shared/routing/classify-request.ts";
 import { candidates, type RouteDecision } from "../../shared/routing/resolve-organization.ts";
 import type { UnmatchedRecord } from "./unmatched-record.ts";
+import { lookupSpelling } from "../../shared/identifier-spelling.ts";
 
 /**
  * Records what a request that found no organization carried (issue 12 §2): the SAML issuer,
@@ -16,7 +17,8 @@ export function unmatchedObserver(record: UnmatchedRecord, now: () => number = D
     let at = 0;
     for (const candidate of candidates(req, classification, decision.saml)) {
       if (candidate.kind === "organization") continue;
-      record.saw(candidate.kind, candidate.value, classification.kind, decision.provider, (at ||= now()));
+      // In the spelling the API stores, so one IdP is one row and linking it clears that row.
+      record.saw(candidate.kind, lookupSpelling(candidate.kind, candidate.value), classification.kind, decision.provider, (at ||= now()));
     }
   };
 }

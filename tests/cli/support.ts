@@ -11,15 +11,16 @@ export type Answer = { code: number; stdout: string; stderr: string };
 /**
  * The embedded default in its own process (PGlite under a throwaway DATA_DIR, every port 0, two
  * throwaway upstreams as its providers), for the CLI to talk to like an operator's would.
+ * `env` adds to its environment; `provider` to each provider's config (e.g. `preflight`).
  */
-export async function embeddedApi() {
+export async function embeddedApi(options: { env?: Record<string, string>; provider?: Record<string, unknown> } = {}) {
   const dir = tempDir();
   const upstreams: Upstream[] = [startUpstream("legacy"), startUpstream("target")];
   let service: ServiceProcess | undefined;
   try {
-    const config = dir.write("config.json", JSON.stringify({ publicUrl: "http://localhost:8080", providers: [{ id: "legacy", role: "legacy", origin: upstreams[0]!.origin }, { id: "target", role: "target", origin: upstreams[1]!.origin }] }));
+    const config = dir.write("config.json", JSON.stringify({ publicUrl: "http://localhost:8080", providers: [{ id: "legacy", role: "legacy", origin: upstreams[0]!.origin, ...options.provider }, { id: "target", role: "target", origin: upstreams[1]!.origin, ...options.provider }] }));
     const dataDir = join(dir.path, "data");
-    service = await startService("services/main.ts", { DATA_DIR: dataDir, SSOMIG_CONFIG: config, API_PORT: "0", ROUTER_PORT: "0", ROUTER_ADMIN_PORT: "0", ROUTER_ACCESS_LOG: "off" }, 30_000);
+    service = await startService("services/main.ts", { DATA_DIR: dataDir, SSOMIG_CONFIG: config, API_PORT: "0", ROUTER_PORT: "0", ROUTER_ADMIN_PORT: "0", ROUTER_ACCESS_LOG: "off", ...options.env }, 30_000);
     const url = `http://127.0.0.1:${service.ports[2]}`;
     const token = readFileSync(join(dataDir, "admin.token"), "utf8").trim();
     /** What the CLI finds with no SSOMIG_TOKEN: the embedded default's token file under DATA_DIR. */
@@ -27,6 +28,9 @@ export async function embeddedApi() {
     const running = service;
     return {
       url,
+      /** The router (the auth domain), and the providers behind it: `upstreams[i].handle(...)` changes how one answers. */
+      routerUrl: `http://127.0.0.1:${service.ports[0]}`,
+      upstreams,
       dir,
       env,
       token,
