@@ -7,7 +7,7 @@ export type StoredOutcome = { organizationId: string | null; provider: string; m
 export type OutcomeQuery = { organizationId?: string; sinceMinute: number };
 
 /**
- * The login outcome table (migration 0002): routers' counts, added up. Raw SQL through the small
+ * The login outcome table (migration 0003): routers' counts, added up. Raw SQL through the small
  * `Sql` surface so the same code runs on PostgreSQL and PGlite.
  */
 export function outcomeStore(db: Sql) {

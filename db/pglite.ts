@@ -13,6 +13,8 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   const wrap = (run: Queryable, inTransaction: boolean): Sql => ({
     query: async <T extends Row>(text: string, params: readonly unknown[] = []) =>
       (await run.query<T>(text, params as unknown[])).rows,
+    values: async (text: string, params: readonly unknown[] = []) =>
+      (await run.query<unknown[]>(text, params as unknown[], { rowMode: "array" })).rows,
     transaction: <T>(fn: (tx: Sql) => Promise<T>) => {
       if (inTransaction) throw new Error("nested transactions are not used with PGlite");
       return db.transaction((tx) => fn(wrap(tx, true)));

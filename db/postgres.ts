@@ -97,6 +97,16 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
         }
       });
     },
+    values: (text: string, params: readonly unknown[] = []) => {
+      touch();
+      return bounded("a query", async () => {
+        try {
+          return (await run().unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true }).values()) as unknown[][];
+        } finally {
+          touch();
+        }
+      });
+    },
     transaction: <T>(fn: (tx: Sql) => Promise<T>) => {
       const current = run();
       if ("savepoint" in current) return current.savepoint((tx) => fn(wrap(() => tx, touch))) as Promise<T>;

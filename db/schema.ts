@@ -1,4 +1,6 @@
 import { sql } from "drizzle-orm";
+import type { EventMetadata } from "../shared/events.ts";
+import type { PlannedWave } from "../shared/wave.ts";
 import { bigint, bigserial, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 
 /** PostgreSQL's 64-bit transaction id; carried as text in TypeScript. */
@@ -14,7 +16,7 @@ export const events = pgTable(
     eventId: uuid("event_id").notNull().unique(),
     type: text("type").notNull(),
     data: jsonb("data").notNull(),
-    metadata: jsonb("metadata").notNull(),
+    metadata: jsonb("metadata").$type<EventMetadata>().notNull(),
     transactionId: xid8("transaction_id").notNull().default(sql`pg_current_xact_id()`),
     recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -32,9 +34,12 @@ export const streams = pgTable("streams", {
 });
 
 /**
- * A retried request with the same key gets the first answer and appends nothing. Keys belong to
- * the caller (the token's `sub`): one operator's key never answers another's request. The body
- * is kept as the JSON text first sent, so a retry gets the same bytes (jsonb would reorder keys).
+ * A retried request with the same key gets the first result and appends nothing. Keys belong to
+ * the caller (the token's `sub`): one operator's key never answers another's request. `result`
+ * is the command's result as JSON text (jsonb would reorder keys); the HTTP layer builds the
+ * answer from it after the commit, the same way for the first request and its retries. Keys
+ * stored before `result` existed keep the HTTP answer they were sent (`status`, `body`) and
+ * `result` NULL; new keys leave `status` 0 and `body` empty.
  */
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
@@ -44,6 +49,7 @@ export const idempotencyKeys = pgTable(
     fingerprint: text("fingerprint").notNull(),
     status: integer("status").notNull(),
     body: text("body").notNull(),
+    result: text("result"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ name: "idempotency_keys_subject_key_pk", columns: [t.subject, t.key] })],
@@ -63,10 +69,16 @@ export const organizations = pgTable(
     version: integer("version").notNull(),
     position: bigint("position", { mode: "number" }).notNull(),
     transactionId: xid8("transaction_id").notNull(),
-    rollbackTo: jsonb("rollback_to").notNull(),
+    rollbackTo: jsonb("rollback_to").$type<string[]>().notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+    /** Sorted; `tags @> '["tier:enterprise"]'` selects by tag (GIN index). */
+    tags: jsonb("tags").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
   },
-  (t) => [index("organizations_transaction_position").on(t.transactionId, t.position), index("organizations_provider").on(t.provider)],
+  (t) => [
+    index("organizations_transaction_position").on(t.transactionId, t.position),
+    index("organizations_provider").on(t.provider),
+    index("organizations_tags").using("gin", t.tags),
+  ],
 );
 
 /** An identifier belongs to at most one organization: the primary key enforces it across all streams. */
@@ -119,3 +131,37 @@ export const unmatchedIdentifiers = pgTable(
   },
   (t) => [primaryKey({ name: "unmatched_identifiers_pkey", columns: [t.kind, t.value] }), index("unmatched_identifiers_count").on(t.kind, t.count)],
 );
+
+/** The wave projection: each wave's folded state, for progress reads and the runner's list of waves to drive. */
+export const waves = pgTable(
+  "waves",
+  {
+    id: text("id").primaryKey(),
+    status: text("status").notNull(),
+    state: jsonb("state").$type<PlannedWave>().notNull(),
+    version: integer("version").notNull(),
+    position: bigint("position", { mode: "number" }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("waves_status").on(t.status)],
+);
+
+/**
+ * Organizations in a wave that is running or paused: an organization is in at most one such
+ * wave, enforced by the primary key inside the append transaction (as identifiers are).
+ */
+export const waveMembers = pgTable("wave_members", {
+  organizationId: text("organization_id").primaryKey(),
+  waveId: text("wave_id").notNull(),
+});
+
+/**
+ * Who drives what: a runner holds a named lease (e.g. `wave-runner`) until `expiresAt` and renews
+ * it while it runs; another replica takes it over only once it expired. Works the same on
+ * PostgreSQL and PGlite, and a crashed holder's lease simply runs out.
+ */
+export const leases = pgTable("leases", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});

@@ -9,6 +9,8 @@ export type Row = Record<string, unknown>;
 
 export interface Sql {
   query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** The same, each row as an array of its columns' values in select order (how drizzle maps typed rows). */
+  values(text: string, params?: readonly unknown[]): Promise<unknown[][]>;
   /** Runs `fn` in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
 }
@@ -18,9 +20,14 @@ export interface Database extends Sql {
   close(): Promise<void>;
 }
 
-/** The SQLSTATE of a driver error, whichever driver raised it. */
+/**
+ * The SQLSTATE of a driver error, whichever driver raised it, also when drizzle wrapped it
+ * (a DrizzleQueryError carries the driver's error as its `cause`).
+ */
 export function sqlState(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : undefined;
+  if (typeof error !== "object" || error === null) return undefined;
+  if ("code" in error && typeof error.code === "string") return error.code;
+  return "cause" in error && error.cause !== error ? sqlState(error.cause) : undefined;
 }
 
 /**
@@ -33,9 +40,17 @@ export class StoreTimeout extends CodedError {
   }
 }
 
+/** The StoreTimeout behind `error`, also when drizzle wrapped it (a DrizzleQueryError's `cause`). */
+export function storeTimeoutIn(error: unknown): StoreTimeout | undefined {
+  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof StoreTimeout) return e;
+  }
+  return undefined;
+}
+
 /** Errors that mean "the database is not there (or not answering in time) right now", as opposed to "the query is wrong". */
 export function isConnectionError(error: unknown): boolean {
-  if (error instanceof StoreTimeout) return true;
+  if (storeTimeoutIn(error)) return true;
   const state = sqlState(error);
   if (state === undefined) return false;
   return (

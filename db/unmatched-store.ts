@@ -8,7 +8,7 @@ export const KEPT_PER_KIND = 1000;
 
 export type StoredUnmatched = { kind: UnmatchedKind; value: string; requestKind: string; provider: string; count: number; firstSeen: string; lastSeen: string };
 
-/** Unmatched traffic (migration 0002): what routers saw that named no organization, bounded per kind. */
+/** Unmatched traffic (migration 0003): what routers saw that named no organization, bounded per kind. */
 export function unmatchedStore(db: Sql, options: { keptPerKind?: number } = {}) {
   const kept = options.keptPerKind ?? KEPT_PER_KIND;
   return {

@@ -10,6 +10,8 @@ import { createCommandsApp } from "./commands/app.ts";
 import { createTokenVerifier } from "./commands/auth.ts";
 import type { AppendedChange } from "./commands/execute-command.ts";
 import type { Log } from "./http/log.ts";
+import { batchHealth } from "./waves/batch-health.ts";
+import { waveRunner } from "./waves/wave-runner.ts";
 import type { Bus } from "./bus/bus.ts";
 import { followRoutes } from "./router/follow-routes.ts";
 import { createAdminApp } from "./router/admin-app.ts";
@@ -95,6 +97,9 @@ export async function composeCommands(options: {
   const expiry = setInterval(expire, 3600_000);
   // The guard rolls back as actor `guard` through the same command path, hint included.
   const guard = options.guard ? startGuard({ db: options.db, store, outcomes, providers: providerCatalog(options.config), policy: options.guard.policy, intervalMs: options.guard.intervalMs, log: options.log, onAppended }) : null;
+  // Every API replica runs one; the lease lets only one of them drive waves at a time.
+  const waves = waveRunner({ store, providers: providerCatalog(options.config), health: batchHealth(store, outcomes), clock: () => new Date(), onAppended, holder: crypto.randomUUID(), log: options.log });
+  waves.start(5_000);
   return {
     app,
     store,
@@ -104,6 +109,7 @@ export async function composeCommands(options: {
       clearInterval(expiry);
       stopOutcomes();
       void guard?.stop();
+      void waves.stop();
     },
   };
 }

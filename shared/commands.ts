@@ -6,6 +6,8 @@ export type RegisterOrganization = {
   organizationId: string;
   name: string;
   identifiers: Identifier[];
+  /** Absent: no tags. */
+  tags?: string[];
 };
 export type LinkIdentifier = { type: "LinkIdentifier"; organizationId: string; identifier: Identifier };
 export type UnlinkIdentifier = { type: "UnlinkIdentifier"; organizationId: string; identifier: Identifier };
@@ -21,6 +23,8 @@ export type MigrateOrganization = {
 };
 /** Appends a preflight's result; the probing happened before, outside the decider. */
 export type RecordPreflight = { type: "RecordPreflight"; organizationId: string; provider: string; checks: PreflightCheck[]; checkedAt: string };
+/** Replaces the organization's tags with `tags`. */
+export type SetOrganizationTags = { type: "SetOrganizationTags"; organizationId: string; tags: string[] };
 export type RollBackOrganization = { type: "RollBackOrganization"; organizationId: string; reason: string };
 
 export type SetGuard = { type: "SetGuard"; organizationId: string; enabled: boolean };
@@ -31,5 +35,6 @@ export type OrganizationCommand =
   | UnlinkIdentifier
   | MigrateOrganization
   | RollBackOrganization
+  | SetOrganizationTags
   | RecordPreflight
   | SetGuard;

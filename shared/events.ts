@@ -6,8 +6,11 @@ export const organizationIdOf = (streamId: string): string => streamId.slice("or
 
 export type OrganizationRegistered = {
   type: "OrganizationRegistered";
-  data: { organizationId: string; name: string; provider: string; identifiers: Identifier[] };
+  /** `tags` is absent in events recorded before organizations had tags: none. */
+  data: { organizationId: string; name: string; provider: string; identifiers: Identifier[]; tags?: string[] };
 };
+/** The organization's tags are now `tags` (sorted), replacing the ones it had. */
+export type OrganizationTagsSet = { type: "OrganizationTagsSet"; data: { organizationId: string; tags: string[] } };
 export type IdentifierLinked = { type: "IdentifierLinked"; data: { organizationId: string; identifier: Identifier } };
 export type IdentifierUnlinked = { type: "IdentifierUnlinked"; data: { organizationId: string; identifier: Identifier } };
 export type OrganizationMigrated = {
@@ -37,6 +40,7 @@ export type OrganizationEvent =
   | IdentifierUnlinked
   | OrganizationMigrated
   | OrganizationRolledBack
+  | OrganizationTagsSet
   | PreflightRecorded
   | GuardSet;
 export type EventType = OrganizationEvent["type"];
@@ -46,6 +50,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   "IdentifierUnlinked",
   "OrganizationMigrated",
   "OrganizationRolledBack",
+  "OrganizationTagsSet",
   "PreflightRecorded",
   "GuardSet",
 ];
@@ -59,11 +64,13 @@ export type EventMetadata = {
   reason: string | null;
   requestId: string;
   idempotencyKey: string | null;
+  /** Set on an organization's event a wave's runner appended: which wave and batch (0-based). */
+  wave?: { waveId: string; batch: number };
   schemaVersion: number;
 };
 
 /** An event as the log holds it. */
-export type RecordedEvent = OrganizationEvent & {
+export type RecordedEvent<E extends { type: string; data: unknown } = OrganizationEvent> = E & {
   position: number;
   streamId: string;
   streamVersion: number;

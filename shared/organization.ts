@@ -5,6 +5,7 @@ import { spellingKey } from "./identifier-spelling.ts";
 import { identifierKey, type Identifier } from "./identifiers.ts";
 import { textFault } from "./text.ts";
 import type { ProviderCatalog } from "./providers.ts";
+import { checkTags, sameTags } from "./tags.ts";
 
 export type RegisteredOrganization = {
   status: "registered";
@@ -14,6 +15,8 @@ export type RegisteredOrganization = {
   identifiers: Identifier[];
   /** Providers before each migration, most recent last: a rollback pops one. */
   rollbackTo: string[];
+  /** Sorted; what a wave selects organizations by. */
+  tags: string[];
   /** The last preflight (issue 12): which provider, whether it passed, when. */
   preflight?: { provider: string; passed: boolean; checkedAt: string };
   /** False when an operator turned the guard off for this organization. */
@@ -43,7 +46,11 @@ export function checkOrganizationId(id: unknown): string {
  */
 export function validateCommand(command: OrganizationCommand): void {
   checkOrganizationId(command.organizationId);
-  if (command.type === "RegisterOrganization") checkName(command.name);
+  if (command.type === "RegisterOrganization") {
+    checkName(command.name);
+    checkTags(command.tags ?? []);
+  }
+  if (command.type === "SetOrganizationTags") checkTags(command.tags);
   if (command.type === "MigrateOrganization" || command.type === "RollBackOrganization") requireReason(command.reason);
 }
 
@@ -64,7 +71,10 @@ export function evolve(state: OrganizationState, event: OrganizationEvent): Orga
         provider: event.data.provider,
         identifiers: event.data.identifiers,
         rollbackTo: [],
+        tags: event.data.tags ?? [],
       };
+    case "OrganizationTagsSet":
+      return registered(state, (s) => ({ ...s, tags: event.data.tags }));
     case "IdentifierLinked":
       return registered(state, (s) => ({ ...s, identifiers: [...s.identifiers, event.data.identifier] }));
     case "IdentifierUnlinked": {
@@ -101,7 +111,8 @@ export function decide(command: OrganizationCommand, state: OrganizationState, p
       }
       seen.add(spellingKey(identifier));
     }
-    const data = { organizationId, name: checkName(command.name), provider: providers.defaultProvider, identifiers: command.identifiers };
+    const tags = checkTags(command.tags ?? []);
+    const data = { organizationId, name: checkName(command.name), provider: providers.defaultProvider, identifiers: command.identifiers, ...(tags.length > 0 ? { tags } : {}) };
     return [{ type: "OrganizationRegistered", data }];
   }
   if (state.status !== "registered") {
@@ -140,6 +151,10 @@ export function decide(command: OrganizationCommand, state: OrganizationState, p
       if (!providers.ids.includes(command.provider)) throw new DomainError("unknown_provider", `no provider ${command.provider} is configured`);
       const passed = command.checks.length > 0 && command.checks.every((c) => c.passed);
       return [{ type: "PreflightRecorded", data: { organizationId, provider: command.provider, passed, checks: command.checks, checkedAt: command.checkedAt } }];
+    }
+    case "SetOrganizationTags": {
+      const tags = checkTags(command.tags);
+      return sameTags(tags, state.tags) ? [] : [{ type: "OrganizationTagsSet", data: { organizationId, tags } }];
     }
     case "RollBackOrganization": {
       const reason = requireReason(command.reason);

@@ -42,9 +42,9 @@ function countingConflicts(store: EventStore): { store: EventStore; conflicts: (
   return {
     store: {
       ...store,
-      append: async (request) => {
+      appendToStream: async (...append) => {
         try {
-          return await store.append(request);
+          return await store.appendToStream(...append);
         } catch (error) {
           if (error instanceof VersionConflict) conflicts++;
           throw error;

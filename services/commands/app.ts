@@ -17,6 +17,7 @@ import type { UnmatchedStore } from "../../db/unmatched-store.ts";
 import { unmatchedRoutes } from "./unmatched-routes.ts";
 import { preflightRoutes } from "./preflight-routes.ts";
 import type { Preflight } from "./preflight.ts";
+import { waveRoutes } from "./wave-routes.ts";
 
 export type CommandsDeps = {
   store: EventStore;
@@ -44,6 +45,8 @@ export type CommandsDeps = {
   /** A flow's longest life (the pin's): past it, a flow that did not end is abandoned. */
   flowTtlMs?: number;
   now?: () => number;
+  /** Now, for waves' soak times (injected in tests). */
+  clock?: () => Date;
 };
 
 export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };
@@ -141,6 +144,7 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
   app.route("/v1/organizations", preflightRoutes(deps));
   app.route("/v1/organizations", organizationRoutes(deps));
   app.route("/v1/events", logRoutes(deps));
+  app.route("/v1/waves", waveRoutes(deps));
 
   const admin = requireScope(deps.verifyToken, "admin");
   app.post("/v1/replay", admin, async (c) => c.json(await deps.store.replay({ swap: true })));

@@ -3,7 +3,8 @@ import type { OrganizationCommand } from "../../shared/commands.ts";
 import { streamIdOf } from "../../shared/events.ts";
 import { decide, fold, type OrganizationState } from "../../shared/organization.ts";
 import type { ProviderCatalog } from "../../shared/providers.ts";
-import type { EventStore, IdempotencyRecord, StoredAnswer, Streams } from "../../db/event-store.ts";
+import type { EventStore, IdempotencyRecord, Streams } from "../../db/event-store.ts";
+import type { StoredAnswer } from "../../db/idempotency.ts";
 
 export type CommandContext = {
   /** The token's subject: recorded on every event, and the owner of the request's Idempotency-Key. */
@@ -13,11 +14,14 @@ export type CommandContext = {
   /** From If-Match: decide only against this version, else answer version_conflict. */
   expectedVersion?: number;
   idempotency?: { key: string; fingerprint: string };
+  /** Set when a wave's runner sends the command: recorded in the events' metadata. */
+  wave?: { waveId: string; batch: number };
 };
 
 /** Told after a commit, never before: routers read the change from the projection. */
 export type AppendedChange = { organizationId: string; position: number };
 
+/** What a command did: plain data, stored under its Idempotency-Key and answered from after the commit. */
 export type CommandOutcome = { state: OrganizationState; version: number; position: number; appended: number };
 
 /** Without If-Match a lost race is retried against the new state; this bounds the retries. */
@@ -26,33 +30,34 @@ const MAX_ATTEMPTS = 64;
 type Deps = { store: EventStore; providers: ProviderCatalog; onAppended?: (change: AppendedChange) => void };
 
 /**
- * Folds the stream, decides, appends with the version it folded. A concurrent append makes
- * the append fail with version_conflict: with If-Match that is the answer, without it the
- * command is decided again on the newer state. With an Idempotency-Key, all of it runs in the
- * transaction that claims the caller's key: a retry, even one that overlaps the first request,
- * gets the first answer.
+ * Runs the command (see `handleCommand`), idempotently when it carries a key, and builds the
+ * answer with `answer` after the commit: from the outcome, or from the outcome a previous request
+ * with the same key stored. The routers are told only about an append this call committed.
  */
 export async function executeCommand(deps: Deps, command: OrganizationCommand, context: CommandContext, answer: (outcome: CommandOutcome) => StoredAnswer): Promise<StoredAnswer> {
-  const decideOn = (streams: Streams) => decideAndAppend(streams, deps.providers, command, context, answer);
-  if (!context.idempotency) {
-    const done = await decideOn(deps.store);
-    if (done.value) deps.onAppended?.(done.value);
-    return done.answer;
-  }
+  const handle = (streams: Streams) => handleCommand(streams, deps.providers, command, context);
+  if (!context.idempotency) return answer(told(deps, command, await handle(deps.store)));
   const { key, fingerprint } = context.idempotency;
-  const claimed = await deps.store.withIdempotencyKey({ subject: context.actor, key, fingerprint }, decideOn);
-  if (claimed.replayed) return replayAnswer(claimed.record, context.idempotency);
-  if (claimed.value) deps.onAppended?.(claimed.value);
-  return claimed.answer;
+  const claimed = await deps.store.withIdempotencyKey({ subject: context.actor, key, fingerprint }, handle);
+  if (!claimed.replayed) return answer(told(deps, command, claimed.result));
+  const stored = claimed.record;
+  if (stored.fingerprint !== fingerprint) {
+    throw new CodedError("idempotency_key_reused", "this Idempotency-Key was already used for a different request", { idempotencyKey: key });
+  }
+  return "result" in stored ? answer(stored.result as CommandOutcome) : { status: stored.status, body: stored.body };
 }
 
-async function decideAndAppend(
-  streams: Streams,
-  providers: ProviderCatalog,
-  command: OrganizationCommand,
-  context: CommandContext,
-  answer: (outcome: CommandOutcome) => StoredAnswer,
-): Promise<{ answer: StoredAnswer; value: AppendedChange | null }> {
+function told(deps: Deps, command: OrganizationCommand, outcome: CommandOutcome): CommandOutcome {
+  if (outcome.appended > 0) deps.onAppended?.({ organizationId: command.organizationId, position: outcome.position });
+  return outcome;
+}
+
+/**
+ * The command handler: read the stream, fold, decide, append with the version it folded. A
+ * concurrent append makes the append fail with version_conflict: with If-Match that is the
+ * answer, without it the command is decided again on the newer state.
+ */
+export async function handleCommand(streams: Streams, providers: ProviderCatalog, command: OrganizationCommand, context: CommandContext): Promise<CommandOutcome> {
   const streamId = streamIdOf(command.organizationId);
   for (let attempt = 1; ; attempt++) {
     // A registration expects a stream that does not exist yet: try that without reading it first.
@@ -65,19 +70,17 @@ async function decideAndAppend(
     }
     const before = fold(history);
     const events = decide(command, before, providers);
-    if (events.length === 0) return { answer: answer({ state: before, version, position: history.at(-1)?.position ?? 0, appended: 0 }), value: null };
+    if (events.length === 0) return { state: before, version, position: history.at(-1)?.position ?? 0, appended: 0 };
     try {
-      const result = await streams.append({
-        streamId,
-        expectedVersion: version,
-        before,
-        events,
-        metadata: { actor: context.actor, reason: context.reason, requestId: context.requestId, idempotencyKey: context.idempotency?.key ?? null },
-      });
-      return {
-        answer: answer({ state: result.state, version: result.version, position: result.position, appended: result.events.length }),
-        value: { organizationId: command.organizationId, position: result.position },
+      const metadata = {
+        actor: context.actor,
+        reason: context.reason,
+        requestId: context.requestId,
+        idempotencyKey: context.idempotency?.key ?? null,
+        ...(context.wave ? { wave: context.wave } : {}),
       };
+      const result = await streams.appendToStream(streamId, version, events, metadata, { state: before });
+      return { state: fold(events, before), version: result.version, position: result.position, appended: result.events.length };
     } catch (error) {
       const raced = error instanceof VersionConflict && context.expectedVersion === undefined;
       if (!raced || attempt >= MAX_ATTEMPTS) throw error;
@@ -85,9 +88,4 @@ async function decideAndAppend(
   }
 }
 
-function replayAnswer(stored: IdempotencyRecord, idempotency: { key: string; fingerprint: string }): StoredAnswer {
-  if (stored.fingerprint !== idempotency.fingerprint) {
-    throw new CodedError("idempotency_key_reused", "this Idempotency-Key was already used for a different request", { idempotencyKey: idempotency.key });
-  }
-  return { status: stored.status, body: stored.body };
-}
+export type { IdempotencyRecord };

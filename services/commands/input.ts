@@ -18,8 +18,11 @@ export const registerBody = z
     id: z.string().nullish().transform((v) => v ?? ""),
     name: z.string().nullish().transform((v) => v ?? ""),
     identifiers: z.array(identifierInput).max(MAX_IDENTIFIERS).default([]),
+    // Each tag's form and their number are the decider's (422 invalid_tag); here only the shape.
+    tags: z.array(z.string()).optional(),
   })
   .strict();
+export const tagsBody = z.object({ tags: z.array(z.string()) }).strict();
 export const identifierBody = identifierInput;
 export const migrateBody = z.object({ to: z.string().optional(), reason, guard: z.boolean().optional(), requirePreflight: z.boolean().optional() }).strict();
 export const rollbackBody = z.object({ reason }).strict();

@@ -3,12 +3,13 @@ import type { OrganizationCommand } from "../../shared/commands.ts";
 import { CodedError } from "../../shared/errors.ts";
 import { streamIdOf } from "../../shared/events.ts";
 import { fold, validateCommand } from "../../shared/organization.ts";
+import { checkTag } from "../../shared/tags.ts";
 import type { PointInTime } from "../../db/event-store.ts";
 import { requireScope } from "./auth.ts";
 import { executeCommand, type CommandOutcome } from "./execute-command.ts";
 import {
   expectedVersionFrom, fingerprint, idempotencyKeyFrom, identifierBody, migrateBody, onlyQuery, organizationIdParam, positiveInt,
-  queryParams, readJson, registerBody, rollbackBody, toIdentifier,
+  queryParams, readJson, registerBody, rollbackBody, tagsBody, toIdentifier,
 } from "./input.ts";
 import { exactTimeParam } from "./exact-time.ts";
 import type { CommandsEnv, CommandsDeps } from "./app.ts";
@@ -53,21 +54,29 @@ export function organizationRoutes(deps: CommandsDeps) {
 
   app.post("/", write, async (c) => {
     const { value, raw } = await readJson(c, registerBody);
-    const command = { type: "RegisterOrganization", organizationId: value.id, name: value.name, identifiers: value.identifiers.map(toIdentifier) } as const;
+    const command = {
+      type: "RegisterOrganization",
+      organizationId: value.id,
+      name: value.name,
+      identifiers: value.identifiers.map(toIdentifier),
+      ...(value.tags ? { tags: value.tags } : {}),
+    } as const;
     const response = await run(c, command, raw, null, organizationAnswer(201));
     if (response.status === 201) response.headers.set("location", `/v1/organizations/${value.id}`);
     return response;
   });
 
   app.get("/", read, async (c) => {
-    const query = queryParams(c.req.url, ["provider", "after", "limit"]);
+    const query = queryParams(c.req.url, ["provider", "tags", "after", "limit"]);
+    // `tags=tier:enterprise,region:eu`: organizations carrying all of them.
+    const tags = query.tags !== undefined ? query.tags.split(",").map(checkTag) : undefined;
     const limit = positiveInt("limit", query.limit, 100, 1000);
     const provider = query.provider;
     if (provider !== undefined && !deps.providers.ids.includes(provider)) {
       throw new CodedError("unknown_provider", `no provider ${JSON.stringify(provider.slice(0, 64))} is configured (known: ${deps.providers.ids.join(", ")})`);
     }
     const after = query.after ? afterCursor(query.after) : undefined;
-    const page = await deps.store.listOrganizations({ limit: limit + 1, ...(provider ? { provider } : {}), ...(after ? { after } : {}) });
+    const page = await deps.store.listOrganizations({ limit: limit + 1, ...(provider ? { provider } : {}), ...(tags ? { tags } : {}), ...(after ? { after } : {}) });
     const organizations = page.slice(0, limit).map(organizationJson);
     return c.json({ organizations, next: page.length > limit ? organizations.at(-1)!.id : null });
   });
@@ -104,6 +113,11 @@ export function organizationRoutes(deps: CommandsDeps) {
   app.delete("/:id/identifiers/:kind/:value", write, async (c) => {
     const identifier = toIdentifier({ kind: c.req.param("kind"), value: c.req.param("value") });
     return run(c, { type: "UnlinkIdentifier", organizationId: c.req.param("id"), identifier }, "", null, organizationAnswer(200));
+  });
+
+  app.put("/:id/tags", write, async (c) => {
+    const { value, raw } = await readJson(c, tagsBody);
+    return run(c, { type: "SetOrganizationTags", organizationId: c.req.param("id"), tags: value.tags }, raw, null, organizationAnswer(200));
   });
 
   app.post("/:id/migrate", write, async (c) => {

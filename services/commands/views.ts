@@ -1,6 +1,6 @@
 import { organizationIdOf, type RecordedEvent } from "../../shared/events.ts";
 import type { RegisteredOrganization } from "../../shared/organization.ts";
-import type { OrganizationView } from "../../db/projection.ts";
+import type { OrganizationView } from "../../db/organization-projection.ts";
 
 /** An organization as the API shows it; `rollbackTo` is where a rollback would go (null: nowhere). */
 export function organizationJson(o: OrganizationView | (RegisteredOrganization & { version: number; position: number })) {
@@ -12,6 +12,7 @@ export function organizationJson(o: OrganizationView | (RegisteredOrganization &
     version: o.version,
     position: o.position,
     identifiers: o.identifiers,
+    tags: o.tags,
     ...("updatedAt" in o ? { updatedAt: o.updatedAt } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { CodedError, type ErrorCode } from "../../shared/errors.ts";
-import { isConnectionError } from "../../db/sql.ts";
+import { isConnectionError, storeTimeoutIn } from "../../db/sql.ts";
 
 /** The one place a stable error code becomes an HTTP status: every code has one, or this does not compile. */
 const STATUS = {
@@ -31,6 +31,16 @@ const STATUS = {
   invalid_identifier: 422,
   invalid_organization_id: 422,
   invalid_name: 422,
+  invalid_tag: 422,
+  invalid_wave: 422,
+  wave_not_found: 404,
+  wave_exists: 409,
+  wave_finished: 409,
+  wave_paused: 409,
+  wave_not_paused: 409,
+  wave_selects_nothing: 422,
+  batch_not_ready: 409,
+  organization_in_wave: 409,
   duplicate_identifier: 422,
   reason_required: 422,
   invalid_reason: 422,
@@ -71,8 +81,10 @@ export function problem(code: ErrorCode, detail: string, extensions: Record<stri
  * else is a 500 whose body says nothing about internals (the log has the stack).
  */
 export function errorHandler(log: (entry: Record<string, unknown>) => void) {
-  return function handleError(error: Error, c: Context): Response {
+  return function handleError(thrown: Error, c: Context): Response {
     const requestId = c.get("requestId" as never) as string | undefined;
+    // A timeout under a drizzle query arrives wrapped; it keeps its own code and message.
+    const error = storeTimeoutIn(thrown) ?? thrown;
     if (error instanceof CodedError) {
       const response = problem(error.code, error.message, { ...error.details, requestId });
       if (error.code === "missing_token" || error.code === "invalid_token") {

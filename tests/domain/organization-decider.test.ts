@@ -159,3 +159,21 @@ describe("identifiers stored before normalization are the same identity as their
   test("two spellings of one identity in a registration are duplicate_identifier", () =>
     given().when({ type: "RegisterOrganization", organizationId: acme, name: "Acme", identifiers: [oldSpelling, normal] }).thenRejects("duplicate_identifier"));
 });
+
+describe("tags", () => {
+  const tagged = (tags: string[]): OrganizationEvent => ({ type: "OrganizationTagsSet", data: { organizationId: acme, tags } });
+  test("a registration with tags records them sorted", () =>
+    given()
+      .when({ type: "RegisterOrganization", organizationId: acme, name: "Acme", identifiers: [domain], tags: ["tier:enterprise", "region:eu"] })
+      .then([{ type: "OrganizationRegistered", data: { organizationId: acme, name: "Acme", provider: "legacy", identifiers: [domain], tags: ["region:eu", "tier:enterprise"] } }]));
+  test("setting tags records the new set", () => given(registered).when({ type: "SetOrganizationTags", organizationId: acme, tags: ["beta", "a:b"] }).then([tagged(["a:b", "beta"])]));
+  test("setting the tags it already carries records nothing", () =>
+    given(registered, tagged(["a:b", "beta"])).when({ type: "SetOrganizationTags", organizationId: acme, tags: ["beta", "a:b"] }).then([]));
+  test("clearing the tags records the empty set", () => given(registered, tagged(["beta"])).when({ type: "SetOrganizationTags", organizationId: acme, tags: [] }).then([tagged([])]));
+  test("an organization registered before tags existed carries none", () =>
+    given(registered).when({ type: "SetOrganizationTags", organizationId: acme, tags: [] }).then([]));
+  test("rejects a malformed tag", () => given(registered).when({ type: "SetOrganizationTags", organizationId: acme, tags: ["Upper"] }).thenRejects("invalid_tag"));
+  test("rejects a tag listed twice", () => given(registered).when({ type: "SetOrganizationTags", organizationId: acme, tags: ["x", "x"] }).thenRejects("invalid_tag"));
+  test("rejects tags on an organization that does not exist", () =>
+    given().when({ type: "SetOrganizationTags", organizationId: acme, tags: ["x"] }).thenRejects("organization_not_found"));
+});

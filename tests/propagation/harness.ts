@@ -91,6 +91,7 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
     apiUrl,
     /** The test database itself, not through any proxy. */
     directDatabaseUrl: db.url,
+    natsPrefix: prefix,
     get,
     legacy,
     target,

@@ -1,9 +1,13 @@
-import { openEventStore, type EventStore } from "../../db/event-store.ts";
+import { DEFAULT_PROJECTIONS, openEventStore, type EventStore } from "../../db/event-store.ts";
 import { openPglite } from "../../db/pglite.ts";
 import type { Database } from "../../db/sql.ts";
 import { createTestDatabase } from "./postgres.ts";
+import { createTallyTable, tallyProjection } from "./tally-projection.ts";
 
-/** A fresh, migrated event store on one backend, and how to get rid of it. */
+/**
+ * A fresh, migrated event store on one backend, and how to get rid of it. Beside the product's
+ * projections it carries the tests' second stream type (`tally-...`, see tally-projection.ts).
+ */
 export type StoreFixture = { store: EventStore; db: Database; close(): Promise<void> };
 export type Backend = { name: "postgres" | "pglite"; open(): Promise<StoreFixture> };
 
@@ -13,7 +17,8 @@ export const BACKENDS: Backend[] = [
     async open() {
       const testDb = await createTestDatabase();
       const db = testDb.open();
-      const store = await openEventStore(db);
+      const store = await openEventStore(db, { projections: [...DEFAULT_PROJECTIONS, tallyProjection] });
+      await createTallyTable(db);
       return { store, db, close: () => testDb.drop() };
     },
   },
@@ -21,7 +26,8 @@ export const BACKENDS: Backend[] = [
     name: "pglite",
     async open() {
       const db = await openPglite();
-      const store = await openEventStore(db);
+      const store = await openEventStore(db, { projections: [...DEFAULT_PROJECTIONS, tallyProjection] });
+      await createTallyTable(db);
       return { store, db, close: () => db.close() };
     },
   },
