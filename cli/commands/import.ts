@@ -8,6 +8,7 @@ import { looksLikeCognito, readCognitoProviders } from "../import/cognito.ts";
 import { ImportFileError, type DesiredOrganization } from "../import/desired.ts";
 import { planImport, type Step } from "../import/plan.ts";
 import { progressBar } from "../import/progress.ts";
+import { NotUtf8 } from "../utf8.ts";
 import { readCsv } from "../import/read-csv.ts";
 import { readOrganizationsJson } from "../import/read-json.ts";
 
@@ -63,8 +64,10 @@ async function readFiles(ctx: CliContext, files: string[], format: Format) {
     let text: string;
     try {
       text = file === "-" ? await ctx.io.readStdin() : await ctx.io.readFile(file);
-    } catch {
-      throw new CliFailure(EXIT.usage, `cannot read ${file}`);
+    } catch (error) {
+      if (!(error instanceof NotUtf8)) throw new CliFailure(EXIT.usage, `cannot read ${file}`);
+      problems.push(`${file}: not UTF-8 text (save it as UTF-8; nothing was sent)`);
+      continue;
     }
     try {
       const read = await readOne(ctx, file, text, format);

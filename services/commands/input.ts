@@ -28,10 +28,18 @@ export const migrateBody = z.object({ to: z.string().optional(), reason, guard: 
 export const rollbackBody = z.object({ reason }).strict();
 
 /** Reads a JSON body: 415 unless JSON, 400 when malformed or when it has unknown or mistyped fields. */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<{ value: z.infer<T>; raw: string }> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/(.*\+)?json\b/i.test(type)) throw new CodedError("unsupported_media_type", "send the body as application/json");
-  const raw = await c.req.text();
+  let raw: string;
+  try {
+    // Fatal: a byte that is not UTF-8 is refused, never stored as U+FFFD in an append-only log.
+    raw = STRICT_UTF8.decode(await c.req.arrayBuffer());
+  } catch {
+    throw new CodedError("malformed_json", "the body is not valid UTF-8");
+  }
   let json: unknown;
   try {
     json = JSON.parse(raw);

@@ -73,6 +73,16 @@ describe("ssomig import FILE.csv", () => {
     expect(lines.at(-1)).toBe("ssomig: import: 3 problem(s) in the input; nothing was sent");
     expect(await api.eventCount()).toBe(before);
   }, 60_000);
+
+  test("a file that is not UTF-8 (a Latin-1 export) is refused (exit 65), never imported with U+FFFD", async () => {
+    const file = join(scratch.path, "latin1.csv");
+    await Bun.write(file, new Uint8Array([...new TextEncoder().encode("id,name,kind,value\nmuller,M"), 0xfc, ...new TextEncoder().encode("ller AG,domain,muller.example\n")]));
+    const before = await api.eventCount();
+    const answer = await run(["import", file]);
+    expect(answer.code).toBe(65);
+    expect(answer.stderr).toContain("not UTF-8 text");
+    expect(await api.eventCount()).toBe(before);
+  }, 60_000);
 });
 
 describe("the progress bar", () => {

@@ -79,6 +79,14 @@ describe("free text that the event log cannot hold is refused with 422", () => {
     await refused(api.call("POST", `/v1/organizations/${acme}/migrate`, `{"reason":"\\ud83d"}`), 422, "invalid_reason");
   });
 
+  test("bytes that are not UTF-8 are refused, never stored as U+FFFD", async () => {
+    const bytes = (...parts: (string | number[])[]) => new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...new TextEncoder().encode(p)] : p)));
+    const invalid = await refused(api.call("POST", "/v1/organizations", bytes(`{"id":"${unique("r")}","name":"a`, [0xff], `"}`)), 400, "malformed_json");
+    expect(invalid.detail).toContain("UTF-8");
+    // A surrogate written as CESU-8 bytes is not UTF-8 either.
+    await refused(api.call("POST", `/v1/organizations/${acme}/migrate`, bytes(`{"reason":"a`, [0xed, 0xa0, 0x80], `"}`)), 400, "malformed_json");
+  });
+
   test("a reason may span lines; a name may be any printable Unicode", async () => {
     const id = unique("u");
     const created = await api.call("POST", "/v1/organizations", { id, name: "Ünïcødé 🚀 株式会社" });

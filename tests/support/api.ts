@@ -25,7 +25,7 @@ export async function commandsApi(store: EventStore, auth: { audience?: string; 
   const adminToken = await token(undefined, "alice@example.com", auth);
   async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     const init: RequestInit = { method, headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers } };
-    if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
+    if (body !== undefined) init.body = typeof body === "string" || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
     const response = await app.request(path, init);
     const text = await response.text();
     const type = response.headers.get("content-type") ?? "";
