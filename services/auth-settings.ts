@@ -14,7 +14,9 @@ const ADMIN_SCOPES = ["migrations:read", "migrations:write", "admin"];
 export async function devSecret(dataDir: string, file = "auth.secret"): Promise<string> {
   const path = join(dataDir, file);
   try {
-    return (await readFile(path, "utf8")).trim();
+    const secret = (await readFile(path, "utf8")).trim();
+    await chmod(path, 0o600); // a secret left readable by an older version or by hand is made private again
+    return secret;
   } catch {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const secret = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/[+/=]/g, "");

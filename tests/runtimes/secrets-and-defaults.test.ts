@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, lstatSync, mkdirSync, readdirSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { mintToken } from "../../services/commands/tokens.ts";
@@ -111,6 +112,10 @@ describe("the embedded data directory is private", () => {
     mkdirSync(join(dataDir, "pglite"), { recursive: true });
     chmodSync(dataDir, 0o755);
     chmodSync(join(dataDir, "pglite"), 0o777);
+    for (const name of ["auth.secret", "pin.secret"]) {
+      writeFileSync(join(dataDir, name), `${randomBytes(32).toString("base64url")}\n`);
+      chmodSync(join(dataDir, name), 0o644);
+    }
     const service = await start("services/main.ts", { DATA_DIR: dataDir });
     const token = (await Bun.file(join(dataDir, "admin.token")).text()).trim();
     const api = `http://127.0.0.1:${service.ports[2]}`;
