@@ -1,7 +1,7 @@
 import type { ProviderConfig } from "../../shared/config.ts";
 import { CodedError } from "../../shared/errors.ts";
 import type { Log } from "../http/log.ts";
-import { withoutPin } from "./pin-cookie.ts";
+import { setsRouterCookie, withoutPin } from "./pin-cookie.ts";
 import type { ProviderRules } from "./provider-headers.ts";
 import { boundedBody } from "./upstream-body.ts";
 
@@ -120,7 +120,10 @@ function downstreamHeaders(upstream: Headers, providerUrl: URL, publicUrl: URL):
     if (name === "set-cookie" || HOP_BY_HOP.includes(name) || named.includes(name)) continue;
     headers.append(name, name === "location" ? mapLocation(value, providerUrl, publicUrl) : value);
   }
-  for (const cookie of upstream.getSetCookie()) headers.append("set-cookie", mapCookieDomain(cookie, providerUrl.hostname, publicUrl.hostname));
+  for (const cookie of upstream.getSetCookie()) {
+    if (setsRouterCookie(cookie)) continue; // the pin and the session marker are the router's alone
+    headers.append("set-cookie", mapCookieDomain(cookie, providerUrl.hostname, publicUrl.hostname));
+  }
   return headers;
 }
 

@@ -68,6 +68,9 @@ export function cookieValue(header: string | null, name: string): string | null 
 /** The router's own cookies (the pin, the session marker) share this prefix. */
 const ROUTER_COOKIES = "__Host-ssomig-";
 
+/** Whether a Set-Cookie line sets one of the router's cookies: a provider may never write router state. */
+export const setsRouterCookie = (setCookie: string): boolean => setCookie.trimStart().toLowerCase().startsWith(ROUTER_COOKIES.toLowerCase());
+
 /** The Cookie header without the router's cookies: providers never see router state. Null when nothing is left. */
 export function withoutPin(header: string | null): string | null {
   if (!header || !header.includes(ROUTER_COOKIES)) return header;

@@ -262,6 +262,18 @@ describe("response cookies", () => {
       "plain=2; Path=/; Max-Age=60",
     ]);
   });
+
+  test("never passes on a provider's attempt to set the router's own cookies (the pin, the session marker)", async () => {
+    h.legacy.handle(() => {
+      const headers = new Headers();
+      headers.append("set-cookie", "__Host-ssomig-session=legacy; Path=/; Secure; HttpOnly");
+      headers.append("set-cookie", "__host-SSOMIG-pin=forged; Path=/; Secure");
+      headers.append("set-cookie", "sid=1; Path=/");
+      return new Response("ok", { headers });
+    });
+    const response = await call("/login");
+    expect(response.headers.getSetCookie()).toEqual(["sid=1; Path=/"]);
+  });
 });
 
 describe("responses stream back unchanged", () => {
