@@ -1,3 +1,4 @@
+import { InvalidSamlMessage } from "../errors.ts";
 import { PRESET_SHAPES, type PresetShape } from "../presets.ts";
 import type { Preset } from "../config.ts";
 import { compilePaths, type PathMatcher } from "./path-patterns.ts";
@@ -70,6 +71,8 @@ export function classifyRequest(req: RoutableRequest, paths: PathTables): Classi
   const connection = (m: { connection: string | null } | null) => m?.connection ?? null;
   const samlForm = req.form?.get("SAMLResponse") ?? req.form?.get("SAMLRequest") ?? null;
   if (req.method === "POST" && samlForm !== null) {
+    // Two messages in one post: the router would route on the first, a provider may read the last.
+    if (req.form?.repeated?.("SAMLResponse") || req.form?.repeated?.("SAMLRequest")) throw new InvalidSamlMessage("the body carries more than one SAMLResponse or SAMLRequest");
     const logout = paths.samlLogout.match(req.path);
     return {
       kind: logout ? "saml_logout" : "saml_post",

@@ -4,7 +4,11 @@
  * cost about a third of a routing decision. Same rules as URLSearchParams: `+` is a space, a
  * malformed percent escape is kept as it is, the first field of a name wins.
  */
-export type Fields = { get(name: string): string | null };
+export type Fields = {
+  get(name: string): string | null;
+  /** Whether `name` appears more than once (a SAML message twice is ambiguous: providers may read the last). */
+  repeated?(name: string): boolean;
+};
 
 export function formFields(body: string): Fields {
   const cache = new Map<string, string | null>();
@@ -17,17 +21,22 @@ export function formFields(body: string): Fields {
       }
       return value;
     },
+    repeated(name) {
+      return find(body, name, 2) !== null;
+    },
   };
 }
 
-function find(body: string, name: string): string | null {
+/** The `occurrence`-th field named `name` (1: the first), or null. */
+function find(body: string, name: string, occurrence = 1): string | null {
   let start = 0;
+  let seen = 0;
   while (start <= body.length) {
     let end = body.indexOf("&", start);
     if (end === -1) end = body.length;
     const eq = body.indexOf("=", start);
     const keyEnd = eq !== -1 && eq < end ? eq : end;
-    if (keyEnd - start >= name.length && decode(body.slice(start, keyEnd)) === name) {
+    if (keyEnd - start >= name.length && decode(body.slice(start, keyEnd)) === name && ++seen === occurrence) {
       return keyEnd === end ? "" : decode(body.slice(keyEnd + 1, end));
     }
     start = end + 1;

@@ -5,7 +5,7 @@ import { attributeBomb, WORST_CASES } from "../../bench/worst-case/generators.ts
 import { DEFAULT_MAX_SAML_BYTES, DEFAULT_XML_LIMITS } from "../../shared/saml/index.ts";
 import { base64, deflatedZeros, redirectEncode } from "../saml/encode.ts";
 import { readFixtureText } from "../saml/fixtures.ts";
-import { ASSERTION_NS, PROTOCOL_NS } from "../saml/samples.ts";
+import { ASSERTION_NS, PROTOCOL_NS, samlResponse } from "../saml/samples.ts";
 import { servedRouter, type Echo, type RouterHarness } from "../support/router.ts";
 import { chunkedBody, rawRequest, type RawResponse } from "./raw-http.ts";
 
@@ -104,6 +104,16 @@ describe("hostile SAML messages are refused before anything is forwarded", () =>
     expect(text).not.toContain("root:");
     expect(upstreamRequests()).toEqual([]);
     await expectStillServing();
+  });
+
+  test("two SAMLResponse fields in one post (the router would route on the first, a provider may read the last) → 400, nothing forwarded", async () => {
+    const one = base64(samlResponse({ responseIssuer: "http://one.example/idp" }));
+    const two = base64(samlResponse({ responseIssuer: "http://two.example/idp" }));
+    const body = `SAMLResponse=${encodeURIComponent(one)}&RelayState=r&SAMLResponse=${encodeURIComponent(two)}`;
+    const response = await call("/saml/acs", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+    const text = await expectProblem(response, 400, "invalid_saml_message");
+    expect(text).toContain("more than one");
+    expect(upstreamRequests()).toEqual([]);
   });
 
   test("a Redirect-binding SAMLRequest with an XXE DOCTYPE → 400 invalid_saml_message", async () => {
