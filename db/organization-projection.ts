@@ -1,6 +1,7 @@
 import { DomainError } from "../shared/errors.ts";
 import type { OrganizationEvent } from "../shared/events.ts";
 import { identifierKey, type Identifier } from "../shared/identifiers.ts";
+import { lookupSpelling, spellingKey } from "../shared/identifier-spelling.ts";
 import { evolve, initialState, type OrganizationState } from "../shared/organization.ts";
 import { and, asc, eq, gt, sql as q } from "drizzle-orm";
 import { utcMicroseconds } from "./event-rows.ts";
@@ -61,9 +62,10 @@ const upsertOrganization = {
 function identifierDiff(before: OrganizationState, after: OrganizationState): { added: Identifier[]; removed: Identifier[] } {
   const old = before.status === "registered" ? before.identifiers : [];
   const now = after.status === "registered" ? after.identifiers : [];
-  const had = new Set(old.map(identifierKey));
-  const has = new Set(now.map(identifierKey));
-  return { added: now.filter((i) => !had.has(identifierKey(i))), removed: old.filter((i) => !has.has(identifierKey(i))) };
+  // By normal form: another spelling of a linked identity is no change (shared/identifier-spelling.ts).
+  const had = new Set(old.map(spellingKey));
+  const has = new Set(now.map(spellingKey));
+  return { added: now.filter((i) => !had.has(spellingKey(i))), removed: old.filter((i) => !has.has(spellingKey(i))) };
 }
 
 /**
@@ -75,18 +77,22 @@ async function writeIdentifiers(tx: Sql, { before, after }: Change): Promise<voi
   if (after.status !== "registered") return;
   const { added, removed } = identifierDiff(before, after);
   for (const identifier of removed) {
-    await tx.query("DELETE FROM identifiers WHERE kind = $1 AND value = $2 AND organization_id = $3", [identifier.kind, identifier.value, after.id]);
+    // The row holds the normal form, or (written before normalization) the spelling the event has.
+    const spellings = [identifier.value, lookupSpelling(identifier.kind, identifier.value)];
+    await tx.query("DELETE FROM identifiers WHERE kind = $1 AND value = ANY($2::text[]) AND organization_id = $3", [identifier.kind, spellings, after.id]);
   }
   if (added.length === 0) return;
+  // Stored in normal form, so the primary key gives one identity one owner whatever its spelling.
+  const normal = added.map((i) => ({ kind: i.kind, value: lookupSpelling(i.kind, i.value) }));
   const inserted = await tx.query<{ kind: string; value: string }>(
     `INSERT INTO identifiers (kind, value, organization_id)
      SELECT k, v, $3 FROM unnest($1::text[], $2::text[]) AS t(k, v)
      ON CONFLICT DO NOTHING RETURNING kind, value`,
-    [added.map((i) => i.kind), added.map((i) => i.value), after.id],
+    [normal.map((i) => i.kind), normal.map((i) => i.value), after.id],
   );
   if (inserted.length < added.length) {
     const went = new Set(inserted.map((i) => `${i.kind}\u0000${i.value}`));
-    const taken = added.find((i) => !went.has(identifierKey(i)))!;
+    const taken = added.find((i) => !went.has(spellingKey(i)))!;
     throw new DomainError("identifier_taken", `${taken.kind} ${taken.value} already belongs to another organization`, {
       identifier: taken,
     });
@@ -115,7 +121,7 @@ function rows(streams: Iterable<FoldedStream<OrganizationState>>): Map<string, P
       rollback_to: f.state.rollbackTo,
       updated_at: f.recordedAt,
       tags: f.state.tags,
-      identifiers: f.state.identifiers.map(identifierKey).sort(),
+      identifiers: f.state.identifiers.map(spellingKey).sort(),
     });
   }
   return result;
@@ -131,6 +137,7 @@ async function live(tx: Sql): Promise<Map<string, ProjectedRow>> {
   );
   const ids = await orm.execute<{ kind: Identifier["kind"]; value: string; organization_id: string }>(q`SELECT ${i.kind}, ${i.value}, ${i.organizationId} FROM ${i}`);
   const map = new Map<string, ProjectedRow>(found.map((r) => [r.id, { ...r, position: Number(r.position), identifiers: [] }]));
+  // Raw, not normal form: verify then shows a row still in a spelling from before normalization.
   for (const row of ids) map.get(row.organization_id)?.identifiers.push(identifierKey({ kind: row.kind, value: row.value }));
   for (const r of map.values()) r.identifiers.sort();
   return map;

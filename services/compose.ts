@@ -2,6 +2,7 @@ import { providerCatalog, type Config } from "../shared/config.ts";
 import { openEventStore } from "../db/event-store.ts";
 import { migrate } from "../db/migrate.ts";
 import { readHorizon } from "../db/horizon.ts";
+import { normalizeIdentifierSpellings } from "../db/identifier-spellings.ts";
 import { routeSource } from "../db/route-source.ts";
 import type { Database } from "../db/sql.ts";
 import { authFromEnv, authFromSettings } from "./auth-settings.ts";
@@ -58,6 +59,7 @@ export async function composeCommands(options: {
   const auth = options.auth ? await authFromSettings(options.auth, options.dataDir) : await authFromEnv(options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
   const store = await openEventStore(options.db);
+  await reportSpellings(options.db, options.log);
   const hints = { published: 0, failed: 0 };
   // After the commit, never before; a hint that cannot be sent costs routers one poll interval, never the command.
   const onAppended = (change: AppendedChange) => {
@@ -169,4 +171,23 @@ export async function composeRouter(options: {
   });
   const credentials = () => credentialRouting!.stats();
   return { app, admin: createAdminApp({ routes, metrics, follower, credentials }), routes, follower, outcomes };
+}
+
+/**
+ * Identifiers written before normalization are brought to their normal form at start; two
+ * organizations holding one identity in different spellings are reported on every start until
+ * an operator unlinks one (the router sends that identity to only one of them meanwhile).
+ */
+async function reportSpellings(db: Database, log: Log): Promise<void> {
+  const { rewritten, collisions } = await normalizeIdentifierSpellings(db);
+  if (rewritten > 0) log({ level: "info", msg: "identifiers brought to their normal form", rewritten });
+  for (const c of collisions) {
+    log({
+      level: "error",
+      msg: "one identity belongs to several organizations in different spellings (written before normalization): unlink it from all but one",
+      kind: c.kind,
+      identity: c.normal,
+      holders: c.holders,
+    });
+  }
 }
