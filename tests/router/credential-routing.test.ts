@@ -8,7 +8,8 @@ import { eventually } from "../support/eventually.ts";
 import { natsServer } from "../support/processes.ts";
 import { unique } from "../support/unique.ts";
 import { natsCredentialRecord } from "../../services/bus/nats-credential-record.ts";
-import { routerHarness, type RouterHarness, form } from "../support/router.ts";
+import { routerHarness, type RouterHarness, form, PIN_SECRET } from "../support/router.ts";
+import { forceRoutes } from "../../services/router/force-route.ts";
 
 /**
  * Credentials go only to the provider that issued them. Both upstreams are real HTTP servers
@@ -126,6 +127,34 @@ describe("a code goes to the provider that issued it", () => {
     const code = codeOf(await authorize(router.app));
     expect(await shared.issuerOf(await credentialHash(code))).toBe("target");
     await expect(shared.remember("code", code, "target")).rejects.toThrow();
+  });
+});
+
+describe("an operator's route token", () => {
+  const routes = forceRoutes(PIN_SECRET, { providers: ["legacy", "target"] });
+
+  test("never overrides a learned credential: a code the legacy provider issued is exchanged at legacy even on traffic forced to the target", async () => {
+    const router = await loaded(h.router({ credentials: shared }));
+    await h.register("initech", [{ kind: "domain", value: "initech.com" }]); // on legacy
+    await router.routes.refresh();
+    const code = codeOf(await router.app.request("/authorize?login_hint=jane@initech.com&client_id=app&redirect_uri=https://app.example/cb"));
+    expect(code).toStartWith("legacy-code-");
+    const forced = routes.mint({ provider: "target", organizationId: "acme" }, 60);
+    const tokens = await router.app.request("/oauth/token", {
+      ...form({ grant_type: "authorization_code", code, redirect_uri: "https://app.example/cb" }),
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${btoa("app:app-secret")}`, "x-ssomig-route": forced },
+    });
+    expect(tokens.status).toBe(200);
+    expect(sawAnywhere("target", code)).toBe(false);
+    expect(h.logs.at(-1)).toMatchObject({ kind: "token", provider: "legacy", credential: "learned" });
+  });
+
+  test("naming an organization that is not registered is refused (403), so it cannot force unattributed traffic", async () => {
+    const router = await loaded(h.router({ credentials: shared }));
+    const ghost = routes.mint({ provider: "target", organizationId: "ghost" }, 60);
+    const response = await router.app.request("/callback?code=x", { headers: { "x-ssomig-route": ghost } });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { code: string }).code).toBe("invalid_route_token");
   });
 });
 
