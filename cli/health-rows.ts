@@ -1,21 +1,8 @@
+import type { ProviderHealth } from "../services/commands/health-report.ts";
 import { cell, table } from "./output.ts";
 
-/** One provider's login figures as the API shows them (`services/commands/health-report.ts`). */
-export type ProviderHealthJson = {
-  provider: string;
-  started: number;
-  succeeded: number;
-  failed: number;
-  failedByCode: Record<string, number>;
-  silentDeclined: number;
-  abandoned: number;
-  inFlight: number;
-  successRate: number | null;
-  durationMs: { median: number | null; p95: number | null };
-  tokens: { ok: number; invalidGrant: number; other: number };
-  /** Fleet view only: how many organizations the provider serves. */
-  organizations?: number;
-};
+/** One provider's login figures as the API shows them; the fleet view adds how many organizations it serves. */
+export type ProviderHealthJson = ProviderHealth & { organizations?: number };
 
 /** `GET /v1/organizations/{id}/health`. */
 export type OrganizationHealthJson = {
