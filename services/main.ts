@@ -6,7 +6,7 @@ import { composeCommands, composeRouter } from "./compose.ts";
 import { demoUpstream } from "./demo-upstreams/app.ts";
 import { redactingLog } from "./redact.ts";
 import { serve, type Server } from "./runtime/serve.ts";
-import { loadConfig, loadSettings, startOrExit } from "./settings.ts";
+import { loadConfig, loadSettings, startOrExit, survivingStrayDriverErrors } from "./settings.ts";
 import { openBus } from "./bus/open-bus.ts";
 
 // The embedded default (`npm start`): command API, router and, without SSOMIG_CONFIG, two demo
@@ -14,6 +14,7 @@ import { openBus } from "./bus/open-bus.ts";
 await startOrExit(async () => {
   const settings = loadSettings(process.env, "embedded");
   const log = redactingLog(settings.secrets);
+  survivingStrayDriverErrors(log);
   const { config, source } = await loadConfig(settings.configPath);
   const { dataDir: dir, databaseUrl, natsUrl } = settings;
   const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate", timeoutMs: settings.databaseTimeoutMs, ...(databaseUrl ? { databaseUrl } : {}) });

@@ -268,3 +268,22 @@ export async function startOrExit(start: () => Promise<void>): Promise<void> {
     process.exit(70); // EX_SOFTWARE
   }
 }
+
+/**
+ * postgres.js can throw outside any request once the pool has given up on a connection (a
+ * socket destroyed under a stuck transaction rejects a write nobody awaits). Its caller already
+ * got `store_unavailable`, so such a stray connection error is logged and the service goes on
+ * serving; anything else stray is a bug and still ends the process (exit 70), as before.
+ */
+export function survivingStrayDriverErrors(log: (entry: Record<string, unknown>) => void): void {
+  const stray = (error: unknown) => {
+    if (isConnectionError(error)) {
+      log({ level: "warn", msg: "database connection error outside any request (its caller was already answered)", error: String(error) });
+      return;
+    }
+    log({ level: "error", msg: "unhandled error; exiting", error: String(error), stack: error instanceof Error ? error.stack : undefined });
+    process.exit(70);
+  };
+  process.on("uncaughtException", stray);
+  process.on("unhandledRejection", stray);
+}

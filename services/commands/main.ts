@@ -4,12 +4,13 @@ import { openBus } from "../bus/open-bus.ts";
 import { composeCommands } from "../compose.ts";
 import { redactingLog } from "../redact.ts";
 import { serve } from "../runtime/serve.ts";
-import { displayUrl, loadConfig, loadSettings, startOrExit } from "../settings.ts";
+import { displayUrl, loadConfig, loadSettings, startOrExit, survivingStrayDriverErrors } from "../settings.ts";
 
 // The command API alone (production): `npm run start:api`.
 await startOrExit(async () => {
   const settings = loadSettings(process.env, "api");
   const log = redactingLog(settings.secrets);
+  survivingStrayDriverErrors(log);
   const { config } = await loadConfig(settings.configPath);
   const { databaseUrl, natsUrl, dataDir: dir } = settings;
   const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate-commands", log, pingIntervalMs: settings.natsPingIntervalMs, ...(natsUrl ? { natsUrl } : {}) });

@@ -7,12 +7,13 @@ import { redactingLog } from "../redact.ts";
 import { natsCredentialRecord } from "../bus/nats-credential-record.ts";
 import { ttlsOf } from "./app.ts";
 import { serve } from "../runtime/serve.ts";
-import { displayUrl, loadConfig, loadSettings, startOrExit } from "../settings.ts";
+import { displayUrl, loadConfig, loadSettings, startOrExit, survivingStrayDriverErrors } from "../settings.ts";
 
 // One router (production): `npm run start:router`. Routers share PostgreSQL with the command API.
 await startOrExit(async () => {
   const settings = loadSettings(process.env, "router"); // requires DATABASE_URL, ROUTER_PIN_SECRET and SSOMIG_CONFIG
   const log = redactingLog(settings.secrets);
+  survivingStrayDriverErrors(log);
   const { config } = await loadConfig(settings.configPath);
   const { databaseUrl, natsUrl, routePollMs: pollMs } = settings;
   const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate-router", log, pingIntervalMs: settings.natsPingIntervalMs, ...(natsUrl ? { natsUrl } : {}) });

@@ -67,6 +67,9 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify(body),
+    }).catch((error: unknown) => {
+      // An API that cannot be reached has usually exited: its last lines say why.
+      throw new Error(`the API did not answer ${path} (${String(error)}); its last output:\n${api.output.join("\n")}`);
     });
     return { status: response.status, body: await response.json() };
   }
