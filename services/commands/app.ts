@@ -90,6 +90,14 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
     }),
   );
 
+  // Commands take everything in their body: a query parameter on one is a mistake, not something to ignore.
+  app.use("/v1/*", async function commandsTakeNoQuery(c, next) {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && new URL(c.req.url).search !== "") {
+      throw new CodedError("invalid_request", `${c.req.method} ${c.req.path} takes no query parameters; send them in the JSON body`);
+    }
+    await next();
+  });
+
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   // Ready while the store answers (within the database timeout). A stuck horizon or a bus that is down does not make
   // the API unready (commands still commit), but the body says so.
@@ -147,7 +155,12 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
   app.route("/v1/waves", waveRoutes(deps));
 
   const admin = requireScope(deps.verifyToken, "admin");
-  app.post("/v1/replay", admin, async (c) => c.json(await deps.store.replay({ swap: true })));
+  app.post("/v1/replay", admin, async (c) => {
+    // Replay takes no options: a body that asks for something it would not do is refused, not ignored.
+    const body = (await c.req.text()).trim();
+    if (body !== "" && body !== "{}") throw new CodedError("invalid_request", "POST /v1/replay takes no body (it always rebuilds every projection from the whole log)");
+    return c.json(await deps.store.replay({ swap: true }));
+  });
   app.get("/v1/replay/verify", admin, onlyQuery([]), async (c) => c.json(await deps.store.replay({ swap: false })));
   return app;
 }

@@ -79,6 +79,11 @@ describe("free text that the event log cannot hold is refused with 422", () => {
     await refused(api.call("POST", `/v1/organizations/${acme}/migrate`, `{"reason":"\\ud83d"}`), 422, "invalid_reason");
   });
 
+  test("a command takes no query parameters, and replay takes no body: each is refused, not ignored", async () => {
+    await refused(api.call("POST", `/v1/organizations/${acme}/migrate?to=target`, { reason: "r" }), 400, "invalid_request");
+    await refused(api.call("POST", "/v1/replay", { swap: false }), 400, "invalid_request");
+  });
+
   test("bytes that are not UTF-8 are refused, never stored as U+FFFD", async () => {
     const bytes = (...parts: (string | number[])[]) => new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...new TextEncoder().encode(p)] : p)));
     const invalid = await refused(api.call("POST", "/v1/organizations", bytes(`{"id":"${unique("r")}","name":"a`, [0xff], `"}`)), 400, "malformed_json");
