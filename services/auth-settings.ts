@@ -77,19 +77,6 @@ export async function mintingAuthFromEnv(dir: string): Promise<MintingAuth> {
   return secret ? { mode: "development", secret, ...claims } : { mode: "none" };
 }
 
-/** AUTH_JWKS_URL, AUTH_PUBLIC_KEY or AUTH_SECRET; with none, a development secret under DATA_DIR. */
-export async function authFromEnv(dir: string): Promise<{ options: AuthOptions; adminTokenFile?: string }> {
-  const common = { ...(env("AUTH_ISSUER") ? { issuer: env("AUTH_ISSUER")! } : {}), ...(env("AUTH_AUDIENCE") ? { audience: env("AUTH_AUDIENCE")! } : {}) };
-  const jwksUrl = env("AUTH_JWKS_URL");
-  if (jwksUrl) return { options: { ...common, jwksUrl } };
-  const pem = env("AUTH_PUBLIC_KEY");
-  if (pem) return { options: { ...common, publicKey: { pem, algorithm: env("AUTH_PUBLIC_KEY_ALG") ?? "RS256" } } };
-  const given = env("AUTH_SECRET");
-  if (given) return { options: { ...common, secret: given } };
-  const secret = await devSecret(dir);
-  return { options: { ...common, secret }, adminTokenFile: await writeAdminToken(dir, secret, common) };
-}
-
 /** The API's token check from the typed settings; the development mode creates its secret under DATA_DIR. */
 export async function authFromSettings(auth: AuthSettings, dir: string): Promise<{ options: AuthOptions; adminTokenFile?: string }> {
   const claims = { ...(auth.issuer ? { issuer: auth.issuer } : {}), ...(auth.audience ? { audience: auth.audience } : {}) };

@@ -5,7 +5,7 @@ import { readHorizon } from "../db/horizon.ts";
 import { normalizeIdentifierSpellings } from "../db/identifier-spellings.ts";
 import { routeSource } from "../db/route-source.ts";
 import type { Database } from "../db/sql.ts";
-import { authFromEnv, authFromSettings } from "./auth-settings.ts";
+import { authFromSettings } from "./auth-settings.ts";
 import type { AuthSettings } from "./settings.ts";
 import { createCommandsApp } from "./commands/app.ts";
 import { createTokenVerifier } from "./commands/auth.ts";
@@ -17,7 +17,7 @@ import type { Bus } from "./bus/bus.ts";
 import { followRoutes } from "./router/follow-routes.ts";
 import { createAdminApp } from "./router/admin-app.ts";
 import { createRouterApp } from "./router/app.ts";
-import { createForwarder } from "./router/forward.ts";
+import { createForwarder, type Fetch } from "./router/forward.ts";
 import { mergedJwks } from "./router/merged-jwks.ts";
 import { routerMetrics } from "./router/metrics.ts";
 import { pinCookies } from "./router/pin-cookie.ts";
@@ -50,13 +50,13 @@ export async function composeCommands(options: {
   log: Log;
   bus: Bus;
   idempotencyKeyTtlHours: number;
-  auth?: AuthSettings;
+  auth: AuthSettings;
   horizonMaxAgeMs?: number;
   outcomeRetentionDays?: number;
   guard?: GuardSettings;
   preflightPolicy?: PreflightPolicy;
 }) {
-  const auth = options.auth ? await authFromSettings(options.auth, options.dataDir) : await authFromEnv(options.dataDir);
+  const auth = await authFromSettings(options.auth, options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
   const store = await openEventStore(options.db);
   await reportSpellings(options.db, options.log);
@@ -75,7 +75,7 @@ export async function composeCommands(options: {
   const unmatched = unmatchedStore(options.db);
   const stopOutcomes = storeOutcomes({ bus: options.bus, outcomes, unmatched, log: options.log, retentionDays: options.outcomeRetentionDays ?? 30 });
   // Preflight probes go through the router's own forwarding path (same headers, Host, TLS rules).
-  const forward = createForwarder({ publicUrl: options.config.publicUrl, fetch: await upstreamFetch(options.config.providers), rules: providerRules({ providers: options.config.providers, values: providerHeaderValues(options.config), trustedProxies: options.config.trustedProxies }) });
+  const forward = providerForwarder(options.config, await upstreamFetch(options.config.providers), { log: options.log });
   const preflight = preflightProbe({ providers: options.config.providers, forward, publicUrl: options.config.publicUrl });
   const app = createCommandsApp({
     store,
@@ -156,7 +156,7 @@ export async function composeRouter(options: {
   const app = createRouterApp({
     config: options.config,
     routes,
-    forward: createForwarder({ publicUrl: options.config.publicUrl, fetch, log: options.log, ...(options.timeouts ? { upstreamIdleMs: options.timeouts.upstreamIdleMs } : {}), rules: providerRules({ providers: options.config.providers, values: providerHeaderValues(options.config), trustedProxies: options.config.trustedProxies }) }),
+    forward: providerForwarder(options.config, fetch, { log: options.log, ...(options.timeouts ? { upstreamIdleMs: options.timeouts.upstreamIdleMs } : {}) }),
     pins: pinCookies(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     forceRoutes: forceRoutes(options.pinSecret, { providers: options.config.providers.map((p) => p.id) }),
     jwks: mergedJwks(options.config.providers, fetch),
@@ -190,4 +190,10 @@ async function reportSpellings(db: Database, log: Log): Promise<void> {
       holders: c.holders,
     });
   }
+}
+
+/** The one way to reach providers: the router's forwarding and the command service's preflight probes share it (headers, Host, TLS rules). */
+function providerForwarder(config: Config, fetch: Fetch, extra: { log: Log; upstreamIdleMs?: number }) {
+  const rules = providerRules({ providers: config.providers, values: providerHeaderValues(config), trustedProxies: config.trustedProxies });
+  return createForwarder({ publicUrl: config.publicUrl, fetch, rules, ...extra });
 }
