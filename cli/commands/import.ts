@@ -29,7 +29,7 @@ export const importCommand: CommandModule = (program, ctx) =>
       .description("register organizations in bulk from CSV (id,name,kind,value), JSON, an Auth0 connections export or Cognito describe-identity-provider output; re-running it changes nothing")
       .argument("<files...>", "the files to read"),
   )
-    .addOption(new Option("--format <format>", "how to read the files (auto: .csv is CSV; JSON is recognised by its shape)").choices(FORMATS).default("auto"))
+    .addOption(new Option("--format <format>", "how to read the files (auto: a .csv file, or text that does not start with { or [, is CSV; JSON is recognised by its shape)").choices(FORMATS).default("auto"))
     .option("--dry-run", "show what would change, send nothing")
     .action(async (files: string[], options: ImportOptions) => {
       const { organizations, skipped, problems } = await readFiles(ctx, files, options.format);
@@ -83,7 +83,8 @@ async function readFiles(ctx: CliContext, files: string[], format: Format) {
 }
 
 async function readOne(ctx: CliContext, file: string, text: string, format: Format): Promise<{ organizations: DesiredOrganization[]; skipped: string[]; problems: string[] }> {
-  if (format === "csv" || (format === "auto" && /\.csv$/i.test(file))) return { ...readCsv(text, file), skipped: [] };
+  // Auto: a .csv file is CSV, and so is a file or stdin whose text cannot start a JSON document (`id,name,...`).
+  if (format === "csv" || (format === "auto" && (/\.csv$/i.test(file) || !/^\s*[[{]/.test(text)))) return { ...readCsv(text, file), skipped: [] };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

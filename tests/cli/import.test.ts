@@ -83,6 +83,15 @@ describe("ssomig import FILE.csv", () => {
     expect(answer.stderr).toContain("not UTF-8 text");
     expect(await api.eventCount()).toBe(before);
   }, 60_000);
+
+  test("CSV on standard input (`import -`) is read as CSV without --format; JSON on stdin is still JSON", async () => {
+    const csv = await ssomig(["import", "-", "--dry-run"], api.env, "id,name,kind,value\nstdin-csv,Stdin CSV,domain,stdin-csv.example\n");
+    expect(csv).toMatchObject({ code: 0, stderr: "" });
+    expect(csv.stdout).toContain("stdin-csv: would be registered with domain=stdin-csv.example");
+    const json = await ssomig(["import", "-", "--dry-run"], api.env, JSON.stringify([{ id: "stdin-json", name: "Stdin JSON", identifiers: [] }]));
+    expect(json).toMatchObject({ code: 0, stderr: "" });
+    expect(json.stdout).toContain("stdin-json: would be registered");
+  }, 60_000);
 });
 
 describe("the progress bar", () => {
