@@ -5,6 +5,7 @@ import type { ProviderCatalog } from "../../shared/providers.ts";
 import type { EventStore } from "../../db/event-store.ts";
 import type { HorizonReading } from "../../db/horizon.ts";
 import { errorHandler, problem } from "../http/problem.ts";
+import { allowedMethods } from "../http/allowed-methods.ts";
 import type { Log } from "../http/log.ts";
 import { requireScope, type Principal, type VerifyToken } from "./auth.ts";
 import type { AppendedChange } from "./execute-command.ts";
@@ -66,7 +67,14 @@ const withinMs = <T>(ms: number, work: Promise<T>): Promise<T> => {
 export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
   const app = new Hono<CommandsEnv>();
   app.onError(errorHandler(deps.log));
-  app.notFound((c) => problem("not_found", `no route for ${c.req.method} ${c.req.path}`, { requestId: c.get("requestId") }));
+  const methodsAt = allowedMethods(app.routes);
+  app.notFound((c) => {
+    const allowed = methodsAt(c.req.path);
+    if (allowed.length === 0) return problem("not_found", `no route for ${c.req.method} ${c.req.path}`, { requestId: c.get("requestId") });
+    const refused = problem("method_not_allowed", `${c.req.path} answers ${allowed.join(", ")}, not ${c.req.method}`, { requestId: c.get("requestId") });
+    refused.headers.set("allow", allowed.join(", "));
+    return refused;
+  });
 
   app.use(async function requestContext(c, next) {
     const given = c.req.header("x-request-id");

@@ -74,6 +74,15 @@ describe("command API: every error code", () => {
     await expectProblem(api.call("GET", `/v1/organizations/${acme}?at=1&asOf=2024-01-01T00:00:00Z`), 400, "invalid_request");
   });
   test("not_found for unknown routes", () => expectProblem(api.call("GET", "/v1/nothing-here"), 404, "not_found"));
+  test("method_not_allowed names the methods the path answers (Allow), for a path that exists", async () => {
+    await expectProblem(api.call("DELETE", `/v1/organizations/${acme}`), 405, "method_not_allowed");
+    const raw = await api.app.request(`/v1/organizations/${acme}/migrate`, { method: "GET" });
+    expect(raw.status).toBe(405);
+    expect(raw.headers.get("allow")).toBe("POST");
+    expect((await api.app.request("/v1/organizations", { method: "PATCH" })).headers.get("allow")).toBe("GET, HEAD, POST");
+    // A path no route has is still not_found, whatever the method.
+    expect((await api.app.request(`/v1/organizations/${acme}/nothing`, { method: "POST" })).status).toBe(404);
+  });
 });
 
 describe("command API: authentication and scopes", () => {
