@@ -92,7 +92,28 @@ const providerSchema = z
     /** A PEM file of CA certificates trusted for this provider only (a private CA in front of it). */
     caFile: z.string().min(1).optional(),
     /** The application the command service presents when it probes this provider before a migration (issue 12 preflight). */
-    preflight: z.object({ clientId: z.string().min(1).max(256), redirectUri: z.string().url(), scope: z.string().max(512).default("openid") }).strict().optional(),
+    preflight: z
+      .object({
+        clientId: z.string().min(1).max(256),
+        redirectUri: z.string().url(),
+        scope: z.string().max(512).default("openid"),
+        /**
+         * Where this provider takes SAML AuthnRequests from the application (the application is a
+         * SAML service provider of the provider): a `connection` is then probed with an
+         * HTTP-Redirect AuthnRequest to `ssoPath`, the connection named in `connectionParameter`.
+         */
+        saml: z
+          .object({
+            ssoPath: z.string().regex(/^\/[^?#\s]{0,511}$/, "must be a path without a query, such as /samlp/CLIENT_ID"),
+            entityId: z.string().min(1).max(1024),
+            acsUrl: z.string().url(),
+            connectionParameter: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be a query parameter name").default("connection"),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
