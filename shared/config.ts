@@ -197,14 +197,17 @@ export function parseConfig(input: unknown, source = "SSOMIG_CONFIG"): Config {
   throw new ConfigError(`${source} ${path}`, issue.message);
 }
 
+/** The application the demo providers know (services/demo-upstreams/app.ts): preflight works out of the box. */
+export const DEMO_PREFLIGHT = { clientId: "demo-app", redirectUri: "http://localhost:3000/callback" };
+
 /** The embedded default: two demo upstreams on this machine (see `ssomig demo-upstreams`). */
 export const demoConfig = (): Config =>
   parseConfig(
     {
       publicUrl: "http://localhost:8080",
       providers: [
-        { id: "legacy", role: "legacy", origin: "http://127.0.0.1:9001" },
-        { id: "target", role: "target", origin: "http://127.0.0.1:9002" },
+        { id: "legacy", role: "legacy", origin: "http://127.0.0.1:9001", preflight: DEMO_PREFLIGHT },
+        { id: "target", role: "target", origin: "http://127.0.0.1:9002", preflight: DEMO_PREFLIGHT },
       ],
       defaultProvider: "legacy",
     },
