@@ -9,6 +9,9 @@ import { redirectAuthnRequest } from "./saml-authn-request.ts";
 
 export type Preflight = (providerId: string, identifiers: readonly Identifier[]) => Promise<PreflightCheck[]>;
 
+/** Half the default DATABASE_TIMEOUT_MS: what `loadSettings` derives from it. */
+const DEFAULT_BUDGET_MS = 5000;
+
 /**
  * Asks a provider, through the router's own forwarding path, whether it is ready for an
  * organization (issue 12 §3): for each identifier that can start a flow (a connection, an email
@@ -18,7 +21,8 @@ export type Preflight = (providerId: string, identifiers: readonly Identifier[])
  * the provider sends the browser on to an external IdP; an error redirect, an error status, or a
  * page of its own (no connection found for that domain) is not ready.
  */
-export function preflightProbe(options: { providers: readonly ProviderConfig[]; forward: Forwarder; publicUrl: string; now?: () => number }): Preflight {
+export function preflightProbe(options: { providers: readonly ProviderConfig[]; forward: Forwarder; publicUrl: string; now?: () => number; budgetMs?: number }): Preflight {
+  const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
   const publicOrigin = new URL(options.publicUrl).origin;
   const now = () => new Date((options.now ?? Date.now)());
   return async function preflight(providerId, identifiers) {
@@ -28,18 +32,23 @@ export function preflightProbe(options: { providers: readonly ProviderConfig[]; 
     const path = PRESET_SHAPES[provider.preset].authorize.find((p) => !p.includes("*") && !p.includes(":"));
     if (!app || !path) throw new CodedError("preflight_not_configured", `provider ${providerId} has no preflight application (providers[].preflight: clientId, redirectUri) or no authorize path`);
     const starting = identifiers.filter((i) => i.kind === "connection" || i.kind === "domain");
-    const checks: PreflightCheck[] = [];
-    for (const identifier of starting) {
-      const target = identifier.kind === "connection" && app.saml ? samlTarget(app.saml, identifier.value, publicOrigin, now()) : authorizeTarget(path, app, identifier);
-      const check = (passed: boolean, detail: string) => checks.push({ kind: identifier.kind, value: identifier.value, passed, detail });
-      try {
-        const response = await options.forward(provider, { method: "GET", target, headers: new Headers({ accept: "text/html" }), body: null, clientIp: null });
-        await response.body?.cancel();
-        check(...judge(response, publicOrigin, provider.origin));
-      } catch (error) {
-        check(false, error instanceof CodedError ? `${error.code}: ${error.message}` : "the provider could not be reached");
-      }
-    }
+    // One budget for all the probes, sent at once: with an Idempotency-Key they run inside the
+    // transaction that claimed it, which must end well before the store would think it stuck.
+    const signal = AbortSignal.timeout(budgetMs);
+    const checks = await Promise.all(
+      starting.map(async (identifier): Promise<PreflightCheck> => {
+        const target = identifier.kind === "connection" && app.saml ? samlTarget(app.saml, identifier.value, publicOrigin, now()) : authorizeTarget(path, app, identifier);
+        const check = (passed: boolean, detail: string): PreflightCheck => ({ kind: identifier.kind, value: identifier.value, passed, detail });
+        try {
+          const response = await options.forward(provider, { method: "GET", target, headers: new Headers({ accept: "text/html" }), body: null, clientIp: null, signal });
+          await response.body?.cancel();
+          return check(...judge(response, publicOrigin, provider.origin));
+        } catch (error) {
+          if (signal.aborted) return check(false, `no answer within the preflight's ${budgetMs} ms`);
+          return check(false, error instanceof CodedError ? `${error.code}: ${error.message}` : "the provider could not be reached");
+        }
+      }),
+    );
     return checks;
   };
 }
