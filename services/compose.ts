@@ -76,7 +76,7 @@ export async function composeCommands(options: {
   const stopOutcomes = storeOutcomes({ bus: options.bus, outcomes, unmatched, log: options.log, retentionDays: options.outcomeRetentionDays ?? 30 });
   // Preflight probes go through the router's own forwarding path (same headers, Host, TLS rules).
   const forward = providerForwarder(options.config, await upstreamFetch(options.config.providers), { log: options.log });
-  const preflight = preflightProbe({ providers: options.config.providers, forward, publicUrl: options.config.publicUrl });
+  const preflight = preflightProbe({ providers: options.config.providers, forward, publicUrl: options.config.publicUrl, ...(options.preflightPolicy ? { budgetMs: options.preflightPolicy.budgetMs } : {}) });
   const app = createCommandsApp({
     store,
     providers: providerCatalog(options.config),

@@ -11,8 +11,12 @@ import type { GuardPolicy } from "../shared/guard-policy.ts";
 /** The guard's thresholds and how often it looks; null when GUARD=off. */
 export type GuardSettings = { policy: GuardPolicy; intervalMs: number } | null;
 
-/** `migrate` refuses without a passing preflight newer than `maxAgeMinutes` when `required` (or when the command asks). */
-export type PreflightPolicy = { required: boolean; maxAgeMinutes: number };
+/**
+ * `migrate` refuses without a passing preflight newer than `maxAgeMinutes` when `required` (or
+ * when the command asks). A preflight's probes get `budgetMs` in all: with an Idempotency-Key
+ * they run inside the transaction that claimed it, which must not look stuck to the store.
+ */
+export type PreflightPolicy = { required: boolean; maxAgeMinutes: number; budgetMs: number };
 
 /** Which entry point is starting: the defaults and the required settings differ. */
 export type Service = "embedded" | "api" | "router";
@@ -187,7 +191,7 @@ export function loadSettings(environment: Record<string, string | undefined>, se
             policy: { windowMinutes: e.GUARD_WINDOW_MINUTES, minFailures: e.GUARD_MIN_FAILURES, failureRate: e.GUARD_FAILURE_PERCENT / 100, worseBy: e.GUARD_WORSE_BY_PERCENT / 100 },
             intervalMs: e.GUARD_INTERVAL_MS,
           },
-    preflightPolicy: { required: e.PREFLIGHT_REQUIRED === "on", maxAgeMinutes: e.PREFLIGHT_MAX_AGE_MINUTES },
+    preflightPolicy: { required: e.PREFLIGHT_REQUIRED === "on", maxAgeMinutes: e.PREFLIGHT_MAX_AGE_MINUTES, budgetMs: Math.max(500, Math.floor(e.DATABASE_TIMEOUT_MS / 2)) },
     auth,
     secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: [e.AUTH_SECRET, e.ROUTER_PIN_SECRET] }),
   };

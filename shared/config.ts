@@ -92,7 +92,28 @@ const providerSchema = z
     /** A PEM file of CA certificates trusted for this provider only (a private CA in front of it). */
     caFile: z.string().min(1).optional(),
     /** The application the command service presents when it probes this provider before a migration (issue 12 preflight). */
-    preflight: z.object({ clientId: z.string().min(1).max(256), redirectUri: z.string().url(), scope: z.string().max(512).default("openid") }).strict().optional(),
+    preflight: z
+      .object({
+        clientId: z.string().min(1).max(256),
+        redirectUri: z.string().url(),
+        scope: z.string().max(512).default("openid"),
+        /**
+         * Where this provider takes SAML AuthnRequests from the application (the application is a
+         * SAML service provider of the provider): a `connection` is then probed with an
+         * HTTP-Redirect AuthnRequest to `ssoPath`, the connection named in `connectionParameter`.
+         */
+        saml: z
+          .object({
+            ssoPath: z.string().regex(/^\/[^?#\s]{0,511}$/, "must be a path without a query, such as /samlp/CLIENT_ID"),
+            entityId: z.string().min(1).max(1024),
+            acsUrl: z.string().url(),
+            connectionParameter: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be a query parameter name").default("connection"),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -176,14 +197,17 @@ export function parseConfig(input: unknown, source = "SSOMIG_CONFIG"): Config {
   throw new ConfigError(`${source} ${path}`, issue.message);
 }
 
+/** The application the demo providers know (services/demo-upstreams/app.ts): preflight works out of the box. */
+export const DEMO_PREFLIGHT = { clientId: "demo-app", redirectUri: "http://localhost:3000/callback" };
+
 /** The embedded default: two demo upstreams on this machine (see `ssomig demo-upstreams`). */
 export const demoConfig = (): Config =>
   parseConfig(
     {
       publicUrl: "http://localhost:8080",
       providers: [
-        { id: "legacy", role: "legacy", origin: "http://127.0.0.1:9001" },
-        { id: "target", role: "target", origin: "http://127.0.0.1:9002" },
+        { id: "legacy", role: "legacy", origin: "http://127.0.0.1:9001", preflight: DEMO_PREFLIGHT },
+        { id: "target", role: "target", origin: "http://127.0.0.1:9002", preflight: DEMO_PREFLIGHT },
       ],
       defaultProvider: "legacy",
     },

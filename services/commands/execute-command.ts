@@ -47,6 +47,40 @@ export async function executeCommand(deps: Deps, command: OrganizationCommand, c
   return "result" in stored ? answer(stored.result as CommandOutcome) : { status: stored.status, body: stored.body };
 }
 
+/**
+ * A command that needs work before it can be decided (a preflight's probes): `prepare` runs
+ * after the Idempotency-Key is claimed, in its transaction, so a retry with the same key gets the
+ * stored answer without preparing again, and a concurrent retry waits for the first to commit.
+ * The prepared command is stored with the outcome, so every answer is built from the same data.
+ */
+export async function executePreparedCommand<C extends OrganizationCommand>(
+  deps: Deps,
+  organizationId: string,
+  prepare: (streams: Streams) => Promise<C>,
+  context: CommandContext,
+  answer: (outcome: CommandOutcome, command: C) => StoredAnswer,
+): Promise<StoredAnswer> {
+  const run = async (streams: Streams): Promise<Prepared<C>> => {
+    const command = await prepare(streams);
+    if (command.organizationId !== organizationId) throw new Error("a prepared command names another organization");
+    return { command, outcome: await handleCommand(streams, deps.providers, command, context) };
+  };
+  const tell = (p: Prepared<C>) => (told(deps, p.command, p.outcome), answer(p.outcome, p.command));
+  if (!context.idempotency) return tell(await run(deps.store));
+  const { key, fingerprint } = context.idempotency;
+  const claimed = await deps.store.withIdempotencyKey({ subject: context.actor, key, fingerprint }, run);
+  if (!claimed.replayed) return tell(claimed.result);
+  const stored = claimed.record;
+  if (stored.fingerprint !== fingerprint || !("result" in stored) || !isPrepared(stored.result)) {
+    throw new CodedError("idempotency_key_reused", "this Idempotency-Key was already used for a different request", { idempotencyKey: key });
+  }
+  const prepared = stored.result as Prepared<C>;
+  return answer(prepared.outcome, prepared.command);
+}
+
+type Prepared<C> = { command: C; outcome: CommandOutcome };
+const isPrepared = (value: unknown): boolean => typeof value === "object" && value !== null && "command" in value && "outcome" in value;
+
 function told(deps: Deps, command: OrganizationCommand, outcome: CommandOutcome): CommandOutcome {
   if (outcome.appended > 0) deps.onAppended?.({ organizationId: command.organizationId, position: outcome.position });
   return outcome;

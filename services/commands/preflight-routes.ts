@@ -5,8 +5,8 @@ import { streamIdOf } from "../../shared/events.ts";
 import { fold } from "../../shared/organization.ts";
 import { requireScope } from "./auth.ts";
 import type { CommandsDeps, CommandsEnv } from "./app.ts";
-import { executeCommand } from "./execute-command.ts";
-import { readJson } from "./input.ts";
+import { executeCommand, executePreparedCommand } from "./execute-command.ts";
+import { fingerprint, idempotencyKeyFrom, readJson } from "./input.ts";
 
 const preflightBody = z.object({ to: z.string().max(32).optional() }).strict();
 const guardBody = z.object({ enabled: z.boolean() }).strict();
@@ -21,23 +21,37 @@ export function preflightRoutes(deps: CommandsDeps) {
   const write = requireScope(deps.verifyToken, "migrations:write");
   const app = new Hono<CommandsEnv>();
   app.post("/:id/preflight", write, async (c) => {
-    if (!deps.preflight) throw new CodedError("preflight_not_configured", "this command service cannot reach the providers");
+    const preflight = deps.preflight;
+    if (!preflight) throw new CodedError("preflight_not_configured", "this command service cannot reach the providers");
     const id = c.req.param("id");
-    const { value } = c.req.header("content-type") ? await readJson(c, preflightBody) : { value: {} as z.infer<typeof preflightBody> };
-    const state = fold(await deps.store.readStream(streamIdOf(id)));
-    if (state.status !== "registered") throw new CodedError("organization_not_found", `organization ${id} does not exist`);
+    const { value, raw } = c.req.header("content-type") ? await readJson(c, preflightBody) : { value: {} as z.infer<typeof preflightBody>, raw: "" };
     const provider = value.to ?? deps.providers.defaultTarget;
     if (!deps.providers.ids.includes(provider)) throw new CodedError("unknown_provider", `no provider ${provider} is configured`);
-    const checks = await deps.preflight(provider, state.identifiers);
-    const checkedAt = new Date((deps.now ?? Date.now)()).toISOString();
-    const stored = await executeCommand(
+    const key = idempotencyKeyFrom(c.req.header("idempotency-key"));
+    // The probes run after the key is claimed: a retry gets the first answer, and neither probes nor records again.
+    const stored = await executePreparedCommand(
       deps,
-      { type: "RecordPreflight", organizationId: id, provider, checks, checkedAt },
-      { actor: c.get("principal").subject, requestId: c.get("requestId"), reason: null },
-      (o) => ({ status: 200, body: { organizationId: id, provider, passed: o.state.status === "registered" && o.state.preflight?.passed === true, checks, checkedAt, position: o.position } }),
+      id,
+      async (streams) => {
+        const state = fold(await streams.readStream(streamIdOf(id)));
+        if (state.status !== "registered") throw new CodedError("organization_not_found", `organization ${id} does not exist`);
+        const checks = await preflight(provider, state.identifiers);
+        const checkedAt = new Date((deps.now ?? Date.now)()).toISOString();
+        return { type: "RecordPreflight", organizationId: id, provider, checks, checkedAt } as const;
+      },
+      {
+        actor: c.get("principal").subject,
+        requestId: c.get("requestId"),
+        reason: null,
+        ...(key ? { idempotency: { key, fingerprint: await fingerprint(c.req.method, c.req.path, raw) } } : {}),
+      },
+      (o, command) => {
+        const passed = o.state.status === "registered" && o.state.preflight?.passed === true;
+        const body = { organizationId: id, provider, passed, checks: command.checks, checkedAt: command.checkedAt, position: o.position };
+        return { status: 200, body: command.checks.length === 0 ? { ...body, detail: "no identifier can start a flow (link a connection or a domain)" } : body };
+      },
     );
-    const body = stored.body as { checks: unknown[] };
-    return c.json(body.checks.length === 0 ? { ...body, detail: "no identifier can start a flow (link a connection or a domain)" } : body, 200);
+    return c.json(stored.body, 200);
   });
 
   // `PUT /v1/organizations/{id}/guard {enabled}`: the guard's per-organization switch, as an event.

@@ -20,8 +20,11 @@ describe("preflight", () => {
   const target = startUpstream("target");
   const legacy = startUpstream("legacy");
   const ready = new Set<string>(["acme-okta"]);
-  target.handle((request) => {
+  let unhang!: () => void;
+  const hanging = new Promise<void>((resolve) => (unhang = resolve));
+  target.handle(async (request) => {
     const url = new URL(request.url);
+    if (url.searchParams.get("connection") === "slow-okta") await hanging;
     if (url.pathname !== "/authorize" || url.searchParams.get("client_id") !== "preflight-app") return new Response("not found", { status: 404 });
     const connection = url.searchParams.get("connection");
     const hint = url.searchParams.get("login_hint");
@@ -51,6 +54,7 @@ describe("preflight", () => {
     return { status: response.status, body: (await response.json()) as any };
   };
   afterAll(async () => {
+    unhang();
     target.stop();
     legacy.stop();
     await db?.close();
@@ -108,5 +112,18 @@ describe("preflight", () => {
   test("a provider without a preflight application is refused with a clear code; an unknown organization is 404", async () => {
     expect((await call("POST", "/v1/organizations/acme/preflight", { to: "legacy" })).body.code).toBe("preflight_not_configured");
     expect((await call("POST", "/v1/organizations/nobody/preflight")).status).toBe(404);
+  });
+
+  test("the probes share one time budget and run at once: a provider that does not answer fails its check, the others are judged", async () => {
+    const forward = createForwarder({ publicUrl: PUBLIC, fetch: (input, init) => fetch(input, init) });
+    const probe = preflightProbe({ providers: config.providers, forward, publicUrl: PUBLIC, budgetMs: 300 });
+    const started = Date.now();
+    const checks = await probe("target", [{ kind: "connection", value: "slow-okta" }, { kind: "connection", value: "acme-okta" }]);
+    expect(checks).toEqual([
+      { kind: "connection", value: "slow-okta", passed: false, detail: "no answer within the preflight's 300 ms" },
+      { kind: "connection", value: "acme-okta", passed: true, detail: "redirects to the IdP at acme.okta.example" },
+    ]);
+    // Well before the provider's own timeout (10 s): the budget bounds the whole preflight.
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

@@ -77,4 +77,35 @@ describe("the embedded default", () => {
     expect(await service.exited).toBe(0);
     await expect(fetch(`http://127.0.0.1:${routerPort}/authorize`)).rejects.toThrow();
   }, 60_000);
+
+  test("without SSOMIG_CONFIG the demo providers answer preflight: a connection they know passes, an unknown one fails, both recorded", async () => {
+    const service = await startService("services/main.ts", { DATA_DIR: join(dir.path, "demo-data"), API_PORT: "0", ROUTER_PORT: "0", ROUTER_ADMIN_PORT: "0" }, 30_000);
+    running.push(service);
+    const apiPort = service.ports[2]!;
+    const token = readFileSync(join(dir.path, "demo-data", "admin.token"), "utf8").trim();
+    const api = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`http://127.0.0.1:${apiPort}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    expect((await api("POST", "/v1/organizations", { id: "acme", name: "Acme", identifiers: [{ kind: "domain", value: "acme.com" }, { kind: "connection", value: "acme-okta" }] })).status).toBe(201);
+    expect((await api("POST", "/v1/organizations", { id: "hooli", name: "Hooli", identifiers: [{ kind: "connection", value: "hooli-okta" }] })).status).toBe(201);
+
+    const passing = await api("POST", "/v1/organizations/acme/preflight");
+    expect(passing.status).toBe(200);
+    expect(passing.body).toMatchObject({
+      provider: "target",
+      passed: true,
+      checks: [
+        { kind: "domain", value: "acme.com", passed: true, detail: "redirects to the IdP at acme.idp.example" },
+        { kind: "connection", value: "acme-okta", passed: true, detail: "redirects to the IdP at acme.idp.example" },
+      ],
+    });
+    const failing = await api("POST", "/v1/organizations/hooli/preflight");
+    expect(failing.body).toMatchObject({ provider: "target", passed: false, checks: [{ kind: "connection", value: "hooli-okta", passed: false, detail: "error redirect: invalid_request" }] });
+    const events = await api("GET", "/v1/events?type=PreflightRecorded");
+    expect(events.body.events.map((e: any) => [e.data.organizationId, e.data.passed])).toEqual([["acme", true], ["hooli", false]]);
+    // A passing preflight lets `migrate` with requirePreflight through; the failing one does not.
+    expect((await api("POST", "/v1/organizations/acme/migrate", { reason: "wave 1", requirePreflight: true })).status).toBe(200);
+    expect((await api("POST", "/v1/organizations/hooli/migrate", { reason: "wave 1", requirePreflight: true })).body.code).toBe("preflight_required");
+  }, 60_000);
 });

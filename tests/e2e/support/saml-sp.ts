@@ -23,7 +23,19 @@ const SESSION_COOKIE = "sp_session";
  * (it remembers only the AuthnRequest IDs it issued itself), the Response's Destination, and
  * that an SP-initiated Response comes back to the browser that started it (a cookie).
  */
-export async function startSamlServiceProvider(options: { id: string; entityId: string; acsUrl: string; sloUrl: string; decryptionKeyPem: string; connections: SamlConnection[] }) {
+export async function startSamlServiceProvider(options: {
+  id: string;
+  entityId: string;
+  acsUrl: string;
+  sloUrl: string;
+  decryptionKeyPem: string;
+  connections: SamlConnection[];
+  /**
+   * Set: the provider acts as a broker does (Auth0, WorkOS): an accepted login sends the browser
+   * back to the application with a code at this URL, instead of answering JSON.
+   */
+  applicationCallback?: string;
+}) {
   const issued = new Map<string, string>();
   const cache: CacheProvider = {
     saveAsync: async (key, value) => (issued.set(key, value), { value, createdAt: Date.now() }),
@@ -93,6 +105,11 @@ export async function startSamlServiceProvider(options: { id: string; entityId: 
       const session = crypto.randomUUID();
       sessions.set(session, profile.nameID);
       events.push({ kind: "login", nameId: profile.nameID, inResponseTo, connection: idp.name });
+      if (options.applicationCallback) {
+        const back = new URL(options.applicationCallback);
+        back.searchParams.set("code", crypto.randomUUID());
+        return new Response(null, { status: 302, headers: { location: back.href, "set-cookie": `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; Secure; SameSite=Lax` } });
+      }
       return json({ nameId: profile.nameID, inResponseTo }, 200, { "set-cookie": `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; Secure; SameSite=Lax` });
     } catch (error) {
       return refuse(error instanceof Error ? error.message : String(error));
