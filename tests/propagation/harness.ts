@@ -15,7 +15,15 @@ export type Router = { port: number; admin: number; process: ServiceProcess };
  * throwaway PostgreSQL database, hints on NATS under a prefix of their own, and two real
  * upstream servers the routers forward to.
  */
-export async function deployment(options: { natsUrl: string; pollMs: number; databaseUrl?: (db: TestDatabase) => string; runtime?: Runtime; env?: Record<string, string> }) {
+export async function deployment(options: {
+  natsUrl: string;
+  pollMs: number;
+  databaseUrl?: (db: TestDatabase) => string;
+  runtime?: Runtime;
+  env?: Record<string, string>;
+  /** Real providers instead of the two stand-in upstreams, with the public URL they issue for. */
+  providers?: { publicUrl: string; list: Record<string, unknown>[] };
+}) {
   const runtime = options.runtime ?? "bun";
   const db = await createTestDatabase();
   const dir = tempDir();
@@ -24,8 +32,8 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
   const config = dir.write(
     "config.json",
     JSON.stringify({
-      publicUrl: "http://localhost:8080",
-      providers: [
+      publicUrl: options.providers?.publicUrl ?? "http://localhost:8080",
+      providers: options.providers?.list ?? [
         { id: "legacy", role: "legacy", origin: legacy.origin },
         { id: "target", role: "target", origin: target.origin },
       ],
