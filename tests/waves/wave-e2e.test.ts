@@ -163,7 +163,7 @@ describe("a wave over the real stack, guarded by real logins", () => {
     expect(history.at(-1)).toMatchObject({ data: { from: "target", to: "legacy" }, metadata: { actor: "guard" } });
     expect(history.at(-1)!.metadata.reason).toMatch(/^guard: [3-9] of [3-9] logins failed on target in \d+ min; 0 of \d+ before on legacy$/);
     for (const i of [0, 1]) expect(await logsIn(i, FAILING, "succeeded on legacy")).toBe("succeeded on legacy");
-    // The batch's finished logins on the target (4 organizations x 2 routers succeeded, 3 failed) are in the outcome table before its soak is measured.
+    // The batch's finished logins on the target (4 organizations x 2 routers succeeded, 3 or more failed) are in the outcome table before its soak is measured.
     const onTarget = async () => {
       const tally = { succeeded: 0, failed: 0 };
       for (const org of batch1) {
@@ -178,7 +178,14 @@ describe("a wave over the real stack, guarded by real logins", () => {
     expect(await runWave(deps, waveId)).toEqual(["soak-finished", "idle"]);
     const paused = await d.get(`/v1/waves/${waveId}`);
     expect(paused.body).toMatchObject({ status: "paused", batches: { done: 1 }, organizations: { onTarget: 4, notOnTarget: 1, pending: 15 }, currentBatch: null });
-    expect(paused.body.pauses).toEqual([{ by: "guard", reason: `1 organization(s) of the batch rolled back: ${FAILING}; login success rate 72.7% over 11 logins`, health: { rolledBack: [FAILING], successRate: 8 / 11, logins: 11 } }]);
+    // 8 logins succeeded on the target; at least 3 failed (a login through a router the rollback has not reached yet fails too).
+    const [pause] = paused.body.pauses;
+    expect(paused.body.pauses).toHaveLength(1);
+    expect(pause).toMatchObject({ by: "guard", health: { rolledBack: [FAILING] } });
+    const { successRate, logins } = pause.health;
+    expect(logins).toBeGreaterThanOrEqual(11);
+    expect(Math.round(successRate * logins)).toBe(8);
+    expect(pause.reason).toBe(`1 organization(s) of the batch rolled back: ${FAILING}; login success rate ${(successRate * 100).toFixed(1)}% over ${logins} logins`);
     // Paused, it stays put however long it waits.
     now += 60 * 60_000;
     expect(await runWave(deps, waveId)).toEqual(["idle"]);
