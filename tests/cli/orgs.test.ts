@@ -168,8 +168,8 @@ describe("the same CLI under Node and Deno", () => {
 
 describe("--help and --version", () => {
   const COMMANDS = [
-    [], ["orgs"], ["orgs", "list"], ["orgs", "show"], ["orgs", "register"], ["orgs", "migrate"], ["orgs", "rollback"], ["orgs", "events"], ["orgs", "preflight"], ["orgs", "health"],
-    ["events"], ["health"], ["unmatched"], ["import"], ["token"], ["route-token"], ["saml"], ["saml", "inspect"], ["saml", "sample"], ["demo-upstreams"],
+    [], ["orgs"], ["orgs", "list"], ["orgs", "show"], ["orgs", "register"], ["orgs", "tag"], ["orgs", "migrate"], ["orgs", "rollback"], ["orgs", "events"], ["orgs", "preflight"], ["orgs", "health"],
+    ["waves"], ["events"], ["health"], ["unmatched"], ["import"], ["token"], ["route-token"], ["saml"], ["saml", "inspect"], ["saml", "sample"], ["demo-upstreams"],
   ];
   test("every command and subcommand explains itself and exits 0", async () => {
     for (const path of COMMANDS) {

@@ -23,6 +23,8 @@ export async function deployment(options: {
   env?: Record<string, string>;
   /** Real providers instead of the two stand-in upstreams, with the public URL they issue for. */
   providers?: { publicUrl: string; list: Record<string, unknown>[] };
+  /** Runs on the fresh database before any service starts (e.g. to take a lease first). */
+  beforeStart?: (databaseUrl: string) => Promise<void>;
 }) {
   const runtime = options.runtime ?? "bun";
   const db = await createTestDatabase();
@@ -57,6 +59,7 @@ export async function deployment(options: {
     ...extra,
   });
   const processes: ServiceProcess[] = [];
+  await options.beforeStart?.(db.url);
   const api = await startService("services/commands/main.ts", env(), 30_000, runtime);
   processes.push(api);
   const apiUrl = `http://127.0.0.1:${api.ports[0]}`;

@@ -32,7 +32,8 @@ const domainOf = (org: string) => `${org}.example.com`;
  * missing connection does). Logins are whole authorization-code flows through the routers; the
  * routers count their outcomes and ship them over NATS to the API, whose guard rolls FAILING
  * back by itself. The wave runner runs here, on an injected clock (the soak passes without
- * waiting), holding the runner lease so the API's own runner stays out of the way.
+ * waiting), holding the runner lease (taken before the API starts) so the API's own runner stays
+ * out of the way.
  */
 describe("a wave over the real stack, guarded by real logins", () => {
   let d: Deployment;
@@ -80,6 +81,12 @@ describe("a wave over the real stack, guarded by real logins", () => {
       pollMs: 10_000,
       // The guard acts on three failed logins and looks often; routers ship their counts often.
       env: { GUARD_INTERVAL_MS: "200", GUARD_MIN_FAILURES: "3", OUTCOME_FLUSH_MS: "100" },
+      // The runner here holds the runner lease before the API starts, so the API's own runner never drives the wave.
+      beforeStart: async (url) => {
+        db = openPostgres(url, { max: 4 });
+        store = await openEventStore(db);
+        expect(await store.acquireLease("wave-runner", "wave-e2e", 600_000)).toBe(true);
+      },
       providers: {
         publicUrl,
         list: [
@@ -93,8 +100,6 @@ describe("a wave over the real stack, guarded by real logins", () => {
     for (let i = 0; i < routers.length; i++) {
       relyingParties.push(await oidc.discovery(new URL(publicUrl), APP.id, APP.secret, undefined, { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: balancedFetch(through(i)) }));
     }
-    db = openPostgres(d.directDatabaseUrl, { max: 4 });
-    store = await openEventStore(db);
     bus = natsBus({ url: TEST_NATS_URL, prefix: d.natsPrefix, name: "wave-e2e" });
   }, 90_000);
   afterAll(async () => {
@@ -127,7 +132,6 @@ describe("a wave over the real stack, guarded by real logins", () => {
   const migrationsByWave = async (org: string, waveId: string) => (await store.readStream(streamIdOf(org))).filter((e) => e.type === "OrganizationMigrated" && e.metadata.wave?.waveId === waveId).length;
 
   test("batches of 5 move; the target fails one organization's logins, the guard rolls it back and the wave pauses after that batch; resume (and a runner killed mid-batch) finishes the rest; both routers route every organization where the log says", async () => {
-    expect(await store.acquireLease("wave-runner", "wave-e2e", 600_000)).toBe(true);
     for (const id of ORGS) {
       expect((await d.command("/v1/organizations", { id, name: id, identifiers: [{ kind: "domain", value: domainOf(id) }], tags: ["wave:e2e"] })).status).toBe(201);
     }
