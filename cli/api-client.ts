@@ -11,6 +11,7 @@ export type OrganizationJson = {
   version: number;
   position: number;
   identifiers: { kind: string; value: string }[];
+  tags: string[];
   updatedAt?: string;
   asOf?: { position: number; recordedAt: string };
 };
@@ -31,7 +32,7 @@ export type EventJson = {
 
 type Problem = { status?: number; code?: string; detail?: string };
 
-export type RequestOptions = { body?: unknown; idempotencyKey?: string; accept?: string };
+export type RequestOptions = { body?: unknown; idempotencyKey?: string; accept?: string; /** An ETag (`"3"`): the write applies only to that version (409 version_conflict otherwise). */ ifMatch?: string };
 
 export type ApiClient = {
   /** The API's answer as JSON; a problem answer becomes a CliFailure (exit 1) naming its status and code. */
@@ -63,6 +64,7 @@ export function apiClient(settings: CliSettings, fetcher: (url: string, init?: R
     const headers: Record<string, string> = { authorization: `Bearer ${await bearer()}`, accept: options.accept ?? "application/json" };
     if (options.body !== undefined) headers["content-type"] = "application/json";
     if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
+    if (options.ifMatch) headers["if-match"] = options.ifMatch;
     const init = { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) };
     // Only a write with a key is retried: the API answers a retry with the first result and appends nothing.
     const delays = options.idempotencyKey ? WRITE_RETRY_DELAYS_MS : [];

@@ -7,10 +7,11 @@ import { importCommand } from "./commands/import.ts";
 import { orgs } from "./commands/orgs/index.ts";
 import { demoUpstreams, routeToken, saml, token } from "./commands/tools.ts";
 import { unmatched } from "./commands/unmatched.ts";
+import { waves } from "./commands/waves/index.ts";
 import { configure, exitCodeOf } from "./parser.ts";
 
 /** Every top-level command, in the order `--help` lists them; a new command is a module and an entry here. */
-const COMMANDS: readonly CommandModule[] = [orgs, events, health, unmatched, importCommand, token, routeToken, saml, demoUpstreams];
+const COMMANDS: readonly CommandModule[] = [orgs, waves, events, health, unmatched, importCommand, token, routeToken, saml, demoUpstreams];
 
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -28,7 +29,7 @@ Exit codes:
 export function buildProgram(io: CliIo) {
   const ctx = cliContext(io);
   const program = configure(new Command("ssomig"), io)
-    .description("ssomigrate's command line: organizations, migrations, the audit log, login health, bulk import, tokens")
+    .description("ssomigrate's command line: organizations, migrations, waves, the audit log, login health, bulk import, tokens")
     .version(VERSION, "-V, --version", "print the version")
     .addHelpText("after", ENVIRONMENT_HELP);
   for (const add of COMMANDS) add(program, ctx);

@@ -140,10 +140,9 @@ export function decideWave(command: WaveCommand, state: WaveState): WaveEvent[] 
 
 /** Why the guard stops the wave after this batch, with the numbers, or null when it holds. */
 function tripReason(guard: WaveGuard, health: BatchHealthReport): string | null {
-  if (health.rolledBack.length > 0) return `${health.rolledBack.length} organization(s) of the batch rolled back: ${health.rolledBack.join(", ")}`;
-  if (health.successRate !== null && health.successRate < guard.minSuccessRate) {
-    return `login success rate ${(health.successRate * 100).toFixed(1)}% over ${health.logins} logins is below ${(guard.minSuccessRate * 100).toFixed(1)}%`;
-  }
+  const rate = health.successRate === null ? null : `login success rate ${(health.successRate * 100).toFixed(1)}% over ${health.logins} logins`;
+  if (health.rolledBack.length > 0) return `${health.rolledBack.length} organization(s) of the batch rolled back: ${health.rolledBack.join(", ")}${rate ? `; ${rate}` : ""}`;
+  if (health.successRate !== null && health.successRate < guard.minSuccessRate) return `${rate} is below ${(guard.minSuccessRate * 100).toFixed(1)}%`;
   return null;
 }
 

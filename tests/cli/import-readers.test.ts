@@ -55,7 +55,7 @@ describe("CSV", () => {
 });
 
 describe("the import plan", () => {
-  const org = (id: string, name: string, domain: string) => ({ id, name, provider: "legacy", rollbackTo: null, version: 1, position: 1, identifiers: [{ kind: "domain", value: domain }] });
+  const org = (id: string, name: string, domain: string) => ({ id, name, provider: "legacy", rollbackTo: null, version: 1, position: 1, identifiers: [{ kind: "domain", value: domain }], tags: [] });
   const existing = [org("acme", "Acme", "acme.com"), org("initech", "Initech", "initech.example")];
   test("compares identifiers in their normal form, reports another organization's, and refuses one identity listed twice", () => {
     const steps = planImport(

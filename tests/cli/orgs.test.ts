@@ -25,8 +25,8 @@ describe("an operator runs a migration from the CLI alone", () => {
     const table = await run(["orgs", "list"]);
     expect(table.code).toBe(0);
     const [header, row] = table.stdout.split("\n");
-    expect(header).toMatch(/^ID\s+NAME\s+PROVIDER\s+VERSION\s+IDENTIFIERS$/);
-    expect(row).toMatch(/^acme\s+Acme Corp\s+legacy\s+1\s+domain=acme\.com, saml_issuer=http:\/\/www\.okta\.com\/exkacme$/);
+    expect(header).toMatch(/^ID\s+NAME\s+PROVIDER\s+VERSION\s+TAGS\s+IDENTIFIERS$/);
+    expect(row).toMatch(/^acme\s+Acme Corp\s+legacy\s+1\s+-\s+domain=acme\.com, saml_issuer=http:\/\/www\.okta\.com\/exkacme$/);
     const listed = parse((await run(["orgs", "list", "--json"])).stdout);
     expect(listed.organizations.map((o: any) => [o.id, o.provider])).toContainEqual(["acme", "legacy"]);
 
@@ -168,8 +168,8 @@ describe("the same CLI under Node and Deno", () => {
 
 describe("--help and --version", () => {
   const COMMANDS = [
-    [], ["orgs"], ["orgs", "list"], ["orgs", "show"], ["orgs", "register"], ["orgs", "migrate"], ["orgs", "rollback"], ["orgs", "events"], ["orgs", "preflight"], ["orgs", "health"],
-    ["events"], ["health"], ["unmatched"], ["import"], ["token"], ["route-token"], ["saml"], ["saml", "inspect"], ["saml", "sample"], ["demo-upstreams"],
+    [], ["orgs"], ["orgs", "list"], ["orgs", "show"], ["orgs", "register"], ["orgs", "tag"], ["orgs", "migrate"], ["orgs", "rollback"], ["orgs", "events"], ["orgs", "preflight"], ["orgs", "health"],
+    ["waves"], ["events"], ["health"], ["unmatched"], ["import"], ["token"], ["route-token"], ["saml"], ["saml", "inspect"], ["saml", "sample"], ["demo-upstreams"],
   ];
   test("every command and subcommand explains itself and exits 0", async () => {
     for (const path of COMMANDS) {

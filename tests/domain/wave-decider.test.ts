@@ -76,7 +76,7 @@ describe("FinishSoak", () => {
     const health = { rolledBack: ["b"], successRate: 0.99, logins: 200 };
     given(...soaking)
       .when({ type: "FinishSoak", waveId, now: t30, health })
-      .then([soaked(0, health, false), { type: "WavePaused", data: { waveId, by: "guard", reason: "1 organization(s) of the batch rolled back: b", health } }]);
+      .then([soaked(0, health, false), { type: "WavePaused", data: { waveId, by: "guard", reason: "1 organization(s) of the batch rolled back: b; login success rate 99.0% over 200 logins", health } }]);
   });
   test("a success rate below the guard's pauses the wave, with the numbers", () => {
     const health = { rolledBack: [], successRate: 0.5, logins: 40 };

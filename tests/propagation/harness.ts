@@ -15,7 +15,17 @@ export type Router = { port: number; admin: number; process: ServiceProcess };
  * throwaway PostgreSQL database, hints on NATS under a prefix of their own, and two real
  * upstream servers the routers forward to.
  */
-export async function deployment(options: { natsUrl: string; pollMs: number; databaseUrl?: (db: TestDatabase) => string; runtime?: Runtime; env?: Record<string, string> }) {
+export async function deployment(options: {
+  natsUrl: string;
+  pollMs: number;
+  databaseUrl?: (db: TestDatabase) => string;
+  runtime?: Runtime;
+  env?: Record<string, string>;
+  /** Real providers instead of the two stand-in upstreams, with the public URL they issue for. */
+  providers?: { publicUrl: string; list: Record<string, unknown>[] };
+  /** Runs on the fresh database before any service starts (e.g. to take a lease first). */
+  beforeStart?: (databaseUrl: string) => Promise<void>;
+}) {
   const runtime = options.runtime ?? "bun";
   const db = await createTestDatabase();
   const dir = tempDir();
@@ -24,8 +34,8 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
   const config = dir.write(
     "config.json",
     JSON.stringify({
-      publicUrl: "http://localhost:8080",
-      providers: [
+      publicUrl: options.providers?.publicUrl ?? "http://localhost:8080",
+      providers: options.providers?.list ?? [
         { id: "legacy", role: "legacy", origin: legacy.origin },
         { id: "target", role: "target", origin: target.origin },
       ],
@@ -49,6 +59,7 @@ export async function deployment(options: { natsUrl: string; pollMs: number; dat
     ...extra,
   });
   const processes: ServiceProcess[] = [];
+  await options.beforeStart?.(db.url);
   const api = await startService("services/commands/main.ts", env(), 30_000, runtime);
   processes.push(api);
   const apiUrl = `http://127.0.0.1:${api.ports[0]}`;

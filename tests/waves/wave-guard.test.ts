@@ -100,7 +100,7 @@ for (const backend of BACKENDS) {
       expect(await providerOf(failing)).toBe("legacy");
       r.advance(30);
       expect(await r.run(waveId)).toEqual(["soak-finished", "idle"]);
-      expect((await f.store.getWave(waveId))!.state.pauses[0]).toMatchObject({ by: "guard", reason: `1 organization(s) of the batch rolled back: ${failing}` });
+      expect((await f.store.getWave(waveId))!.state.pauses[0]).toMatchObject({ by: "guard", reason: `1 organization(s) of the batch rolled back: ${failing}; login success rate 50.0% over 16 logins` });
       expect(await Promise.all(organizations.map(providerOf))).toEqual(["target", "legacy", "legacy", "legacy"]);
       expect((await f.store.replay({ swap: false })).differences).toEqual([]);
     });

@@ -25,6 +25,7 @@ export function printOrganization(out: (line: string) => void, org: Organization
     ["name", cell(org.name)],
     ["provider", org.provider],
     ["rollback to", org.rollbackTo ?? "- (never migrated)"],
+    ["tags", org.tags.join(", ") || "-"],
     ["version", String(org.version)],
     ["position", String(org.position)],
     ...(org.updatedAt ? ([["updated", org.updatedAt]] as const) : []),
