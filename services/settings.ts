@@ -258,9 +258,11 @@ export function loadSettings(environment: Record<string, string | undefined>, se
 
 /** The settings without which OIDC sign-in cannot work: all of them, or none of the CONSOLE_OIDC_* variables. */
 const OIDC_REQUIRED = ["CONSOLE_OIDC_ISSUER", "CONSOLE_OIDC_CLIENT_ID", "CONSOLE_OIDC_REDIRECT_URL", "CONSOLE_OIDC_ROLE_MAP"] as const;
+/** Set alone, these mean someone meant OIDC sign-in (the others have defaults and may be set anyway). */
+const OIDC_INTENT = [...OIDC_REQUIRED, "CONSOLE_OIDC_CLIENT_SECRET", "CONSOLE_OIDC_COOKIE_SECRET"] as const;
 
 function consoleOidcFrom(e: z.infer<typeof ENVIRONMENT>): ConsoleOidcSettings | null {
-  const given = Object.keys(ENVIRONMENT.shape).filter((name) => name.startsWith("CONSOLE_OIDC_") && name !== "CONSOLE_OIDC_TIMEOUT_MS" && e[name as keyof typeof e] !== undefined);
+  const given = OIDC_INTENT.filter((name) => e[name] !== undefined);
   if (given.length === 0) return null;
   const missing = OIDC_REQUIRED.find((name) => e[name] === undefined);
   if (missing) throw new ConfigError(missing, `is required with ${given[0]} (console sign-in with OIDC needs ${OIDC_REQUIRED.join(", ")}; set all of them or none)`);

@@ -56,6 +56,9 @@ export function rolesIn(claims: Claims, rolesClaim: string, grantedScope?: strin
   return [];
 }
 
+/** Whether the claims carry the roles claim at all (else userinfo may). */
+export const carriesClaim = (claims: Claims, name: string): boolean => claimAt(claims, name) !== undefined;
+
 function claimAt(claims: Claims, name: string): unknown {
   if (name in claims) return claims[name];
   let value: unknown = claims;

@@ -3,7 +3,7 @@ import { getCookie } from "hono/cookie";
 import * as oidc from "openid-client";
 import type { Log } from "../http/log.ts";
 import type { ConsoleOidcSettings } from "../settings.ts";
-import { operatorFrom, subjectOf, type Claims, type Operator } from "./oidc-operator.ts";
+import { carriesClaim, operatorFrom, subjectOf, type Claims, type Operator } from "./oidc-operator.ts";
 import { subjectFault } from "../../shared/text.ts";
 import { STATE_COOKIE, STATE_COOKIE_PATH, STATE_TTL_SECONDS, stateCookieCodec, type SignInState } from "./oidc-state-cookie.ts";
 import { defaultSignInErrorPage, signInErrorPage, type RenderSignInError, type SignInFault } from "./sign-in-faults.ts";
@@ -125,7 +125,7 @@ export function oidcSignInRoutes(options: OidcSignInOptions): Hono {
       grantedScope = tokens.scope;
       claims = idClaims;
       // Many IdPs keep email and groups out of the ID token when an access token is issued: ask userinfo.
-      const lacking = (options.rolesClaim !== "scope" && !(options.rolesClaim.split(".")[0]! in idClaims)) || idClaims.email === undefined;
+      const lacking = (options.rolesClaim !== "scope" && !carriesClaim(idClaims, options.rolesClaim)) || idClaims.email === undefined;
       if (lacking && config.serverMetadata().userinfo_endpoint) {
         const userinfo = await idp(() => oidc.fetchUserInfo(config, tokens.access_token, String(idClaims.sub)));
         claims = { ...userinfo, ...idClaims };
