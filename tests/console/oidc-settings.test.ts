@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { OidcSignInOptions } from "../../services/console/oidc-sign-in.ts";
 import { loadSettings } from "../../services/settings.ts";
 import { ConfigError } from "../../shared/errors.ts";
 import { randomSecret } from "../support/secrets.ts";
@@ -39,6 +40,12 @@ describe("CONSOLE_OIDC_* settings", () => {
       ]),
       timeoutMs: 10_000,
     });
+  });
+
+  test("the parsed settings are the sign-in routes' options: the composition root spreads them in", () => {
+    const settings = loadSettings({ ...production, ...OIDC, CONSOLE_OIDC_CLIENT_SECRET: randomSecret("client") }, "api");
+    const options: OidcSignInOptions = { ...settings.console.oidc!, log: () => {}, signedIn: (c) => c.text("signed in") };
+    expect(options).toMatchObject({ issuer: OIDC.CONSOLE_OIDC_ISSUER, redirectUrl: OIDC.CONSOLE_OIDC_REDIRECT_URL, rolesClaim: "groups" });
   });
 
   test("the client secret and the cookie secret are secrets: every log line masks them", () => {

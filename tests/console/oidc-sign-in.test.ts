@@ -155,6 +155,7 @@ describe("signing in at the company IdP", () => {
     expect(body).toBe("welcome alice@corp.test");
     expect(main.signedIn.at(-1)).toEqual({ subject: "alice@corp.test", name: "Alice Ops", scopes: new Set<Scope>(["migrations:write", "migrations:read"]) });
     expect(grants("grant.success")).toBe(before + 1);
+    expect(idp.requests.at(-1)).toBe("GET /me"); // this IdP releases email and groups through userinfo only
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("referrer-policy")).toBe("no-referrer");
     expect(browser.jar.get(new URL(main.origin).host, STATE_COOKIE)).toBeUndefined();
@@ -207,6 +208,30 @@ describe("signing in at the company IdP", () => {
     expect(body).toContain("Sign-in cancelled");
     expect(body).not.toContain(stoppedAt!.searchParams.get("error_description")!);
     expect(body).toContain('href="login"');
+  });
+});
+
+describe("an IdP that puts email and groups in the ID token", () => {
+  test("the operator comes from the ID token alone: userinfo is not asked", async () => {
+    const listening = await listen();
+    const redirectUrl = `${listening.origin}${MOUNT}/callback`;
+    const generous = await startCompanyIdp({
+      people: PEOPLE,
+      claimsInIdToken: true,
+      clients: [{ client_id: CONFIDENTIAL.id, client_secret: CONFIDENTIAL.secret, redirect_uris: [redirectUrl], grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "client_secret_basic" }],
+    });
+    try {
+      const tc = await consoleFor(listening, { issuer: generous.issuer, redirectUrl });
+      const browser = new Browser();
+      const { response } = await deliver(browser, await throughIdp(browser, tc, "alice"));
+      expect(response.status).toBe(200);
+      expect(tc.signedIn).toEqual([{ subject: "alice@corp.test", name: "Alice Ops", scopes: new Set<Scope>(["migrations:write", "migrations:read"]) }]);
+      expect(generous.requests.filter((r) => r.startsWith("POST /token"))).toHaveLength(1);
+      expect(generous.requests.filter((r) => r.includes("/me"))).toEqual([]);
+    } finally {
+      await listening.close();
+      await generous.close();
+    }
   });
 });
 

@@ -13,6 +13,8 @@ export type CompanyIdp = {
   proxy: FaultProxy;
   /** What the IdP did, from its own events: `grant.success`, `grant.error:invalid_grant`... */
   events: string[];
+  /** Every request it received, as `METHOD /path`. */
+  requests: string[];
   close(): Promise<void>;
 };
 
@@ -21,7 +23,12 @@ export type CompanyIdp = {
  * small directory (login name = `sub`) and releases `groups` with the `groups` scope. Its issuer
  * is the address of a fault proxy in front of it, so a test can make it accept and never answer.
  */
-export async function startCompanyIdp(options: { people: Record<string, Person>; clients: ClientMetadata[] }): Promise<CompanyIdp> {
+export async function startCompanyIdp(options: {
+  people: Record<string, Person>;
+  clients: ClientMetadata[];
+  /** Put email and groups in the ID token too (by default, as OpenID Connect says, only userinfo has them when an access token is issued). */
+  claimsInIdToken?: boolean;
+}): Promise<CompanyIdp> {
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   const server = createServer((req, res) => handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -42,17 +49,24 @@ export async function startCompanyIdp(options: { people: Record<string, Person>;
       return { accountId: sub, claims: () => ({ sub, email: person.email, email_verified: person.emailVerified, groups: person.groups, ...(person.name ? { name: person.name } : {}) }) };
     },
     features: { devInteractions: { enabled: true } },
+    conformIdTokenClaims: !options.claimsInIdToken,
   });
   const events: string[] = [];
   provider.on("grant.success", () => events.push("grant.success"));
   provider.on("grant.error", (_ctx, error) => events.push(`grant.error:${error.error}`));
   provider.on("authorization.error", (_ctx, error) => events.push(`authorization.error:${error.error}`));
   provider.on("userinfo.error", (_ctx, error) => events.push(`userinfo.error:${error.error}`));
-  handle = provider.callback();
+  const requests: string[] = [];
+  const callback = provider.callback();
+  handle = (req, res) => {
+    requests.push(`${req.method} ${new URL(req.url ?? "/", issuer).pathname}`);
+    callback(req, res);
+  };
   return {
     issuer,
     proxy,
     events,
+    requests,
     async close() {
       await proxy.close();
       await new Promise<void>((resolve) => {
