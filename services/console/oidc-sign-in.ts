@@ -1,13 +1,13 @@
 import { Hono, type Context } from "hono";
 import { getCookie } from "hono/cookie";
 import * as oidc from "openid-client";
+import { subjectFault } from "../../shared/text.ts";
 import type { Log } from "../http/log.ts";
 import type { ConsoleOidcSettings } from "../settings.ts";
 import { carriesClaim, operatorFrom, subjectOf, type Claims, type Operator } from "./oidc-operator.ts";
-import { subjectFault } from "../../shared/text.ts";
 import { STATE_COOKIE, STATE_COOKIE_PATH, STATE_TTL_SECONDS, stateCookieCodec, type SignInState } from "./oidc-state-cookie.ts";
-import { defaultSignInErrorPage, signInErrorPage, type RenderSignInError, type SignInFault } from "./sign-in-faults.ts";
 import { idpFault, onceEach, withinMs } from "./idp-calls.ts";
+import { defaultSignInErrorPage, signInErrorPage, type RenderSignInError, type SignInFault } from "./sign-in-faults.ts";
 
 export type { Operator } from "./oidc-operator.ts";
 export type { RenderSignInError, SignInErrorPage, SignInFault } from "./sign-in-faults.ts";
