@@ -7,6 +7,7 @@ import { demoConfig, parseConfig, type Config } from "../shared/config.ts";
 import type { ProviderHeaderValues } from "./router/provider-headers.ts";
 import { redactUrl, scrubber, secretsIn } from "./redact.ts";
 import type { GuardPolicy } from "../shared/guard-policy.ts";
+import { SCOPES, type Scope } from "./commands/auth.ts";
 
 /** The guard's thresholds and how often it looks; null when GUARD=off. */
 export type GuardSettings = { policy: GuardPolicy; intervalMs: number } | null;
@@ -28,6 +29,28 @@ export type AuthSettings = { issuer?: string; audience?: string } & (
   | { mode: "secret"; secret: string }
   | { mode: "development" }
 );
+
+/**
+ * The console's production sign-in (CONSOLE_OIDC_*): the company's own IdP, authorization code +
+ * PKCE. The shape of `oidcSignInRoutes`' options, so the composition root can spread it in.
+ */
+export type ConsoleOidcSettings = {
+  issuer: string;
+  clientId: string;
+  /** Absent: a public client (PKCE only). A secret: never logged (it is in `secrets`). */
+  clientSecret?: string;
+  /** Registered at the IdP; its path ends with /console/auth/oidc/callback. */
+  redirectUrl: string;
+  scopes: readonly string[];
+  /** Where the person's roles are: a claim of the ID token or userinfo (`groups`, `roles`...), or `scope` (the scopes granted). */
+  rolesClaim: string;
+  /** Role (claim value) -> the API scopes it grants. */
+  roleMap: ReadonlyMap<string, readonly Scope[]>;
+  /** Key for the sign-in's transient cookie; absent: a random key per process (one API replica only). */
+  cookieSecret?: string;
+  /** The bound on every call to the IdP (discovery, keys, token, userinfo). */
+  timeoutMs: number;
+};
 
 export type Settings = {
   service: Service;
@@ -61,6 +84,8 @@ export type Settings = {
   /** PREFLIGHT_REQUIRED / PREFLIGHT_MAX_AGE_MINUTES. */
   preflightPolicy: PreflightPolicy;
   auth: AuthSettings;
+  /** The operators' console; `oidc` null when no CONSOLE_OIDC_* variable is set. */
+  console: { oidc: ConsoleOidcSettings | null };
   /** Values no log line may carry (URL passwords, signing secrets): every logger masks them. */
   secrets: string[];
 };
@@ -88,6 +113,33 @@ const url = (schemes: readonly string[], example: string) =>
     (v) => v === undefined || v.split(",").every((part) => URL.canParse(part.trim()) && schemes.includes(new URL(part.trim()).protocol)),
     `must be a URL like ${example}`,
   );
+/** An https URL, or http on this machine only (a development IdP): sign-in never crosses a network in clear. */
+const webUrl = (example: string) =>
+  optional.refine((v) => v === undefined || isWebUrl(v), `must be an https URL like ${example} (http only for localhost), without query or fragment`);
+function isWebUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  if (url.search || url.hash || url.username || url.password) return false;
+  return url.protocol === "https:" || (url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
+}
+const OIDC_CALLBACK_PATH = "/console/auth/oidc/callback";
+
+/** `role=scope,role=scope`: a role may appear more than once to grant several scopes. */
+const roleMap = optional.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const map = new Map<string, Scope[]>();
+  for (const [i, entry] of v.split(",").entries()) {
+    const eq = entry.lastIndexOf("=");
+    const role = entry.slice(0, eq).trim();
+    const scope = entry.slice(eq + 1).trim();
+    if (eq === -1 || role === "" || !(SCOPES as readonly string[]).includes(scope)) {
+      ctx.issues.push({ code: "custom", message: `entry ${i + 1} must be role=scope, the scope one of ${SCOPES.join(", ")} (e.g. ssomig-admins=admin,ssomig-operators=migrations:write)`, input: v });
+      return z.NEVER;
+    }
+    map.set(role, [...new Set([...(map.get(role) ?? []), scope as Scope])]);
+  }
+  return map;
+});
 
 /** Every variable the services read, by name: an issue's path is the variable to name in the error. */
 const ENVIRONMENT = z.object({
@@ -127,6 +179,15 @@ const ENVIRONMENT = z.object({
   AUTH_SECRET: secret32,
   AUTH_ISSUER: optional,
   AUTH_AUDIENCE: optional,
+  CONSOLE_OIDC_ISSUER: webUrl("https://login.example.com/realms/ops"),
+  CONSOLE_OIDC_CLIENT_ID: optional,
+  CONSOLE_OIDC_CLIENT_SECRET: optional,
+  CONSOLE_OIDC_REDIRECT_URL: webUrl(`https://ssomig.example.com${OIDC_CALLBACK_PATH}`).refine((v) => v === undefined || new URL(v).pathname.endsWith(OIDC_CALLBACK_PATH), `must end with ${OIDC_CALLBACK_PATH} (where the console serves the IdP's answer)`),
+  CONSOLE_OIDC_SCOPES: optional.refine((v) => v === undefined || v.split(/\s+/).includes("openid"), "must be space-separated scopes including openid (e.g. openid email profile groups)"),
+  CONSOLE_OIDC_ROLES_CLAIM: optional.refine((v) => v === undefined || /^[\x21-\x7e]+$/.test(v), "must be a claim name (e.g. groups, roles, scope, realm_access.roles)"),
+  CONSOLE_OIDC_ROLE_MAP: roleMap,
+  CONSOLE_OIDC_COOKIE_SECRET: secret32,
+  CONSOLE_OIDC_TIMEOUT_MS: positive(10_000),
 });
 
 /** The names of every variable the services read (docker-compose's environments are checked against it). */
@@ -154,6 +215,7 @@ export function loadSettings(environment: Record<string, string | undefined>, se
   if (service === "router" && e.ROUTER_PIN_SECRET === undefined) {
     throw new ConfigError("ROUTER_PIN_SECRET", "every router needs the same secret (at least 32 bytes) to sign and read flow pins");
   }
+  const consoleOidc = consoleOidcFrom(e);
   // The embedded default keeps its API and admin ports on this machine; a service in its own container listens on every interface.
   const privateHost = service === "embedded" ? LOOPBACK : ALL_INTERFACES;
   const claims = { ...(e.AUTH_ISSUER ? { issuer: e.AUTH_ISSUER } : {}), ...(e.AUTH_AUDIENCE ? { audience: e.AUTH_AUDIENCE } : {}) };
@@ -193,7 +255,31 @@ export function loadSettings(environment: Record<string, string | undefined>, se
           },
     preflightPolicy: { required: e.PREFLIGHT_REQUIRED === "on", maxAgeMinutes: e.PREFLIGHT_MAX_AGE_MINUTES, budgetMs: Math.max(500, Math.floor(e.DATABASE_TIMEOUT_MS / 2)) },
     auth,
-    secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: [e.AUTH_SECRET, e.ROUTER_PIN_SECRET] }),
+    console: { oidc: consoleOidc },
+    secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: [e.AUTH_SECRET, e.ROUTER_PIN_SECRET, e.CONSOLE_OIDC_CLIENT_SECRET, e.CONSOLE_OIDC_COOKIE_SECRET] }),
+  };
+}
+
+/** The settings without which OIDC sign-in cannot work: all of them, or none of the CONSOLE_OIDC_* variables. */
+const OIDC_REQUIRED = ["CONSOLE_OIDC_ISSUER", "CONSOLE_OIDC_CLIENT_ID", "CONSOLE_OIDC_REDIRECT_URL", "CONSOLE_OIDC_ROLE_MAP"] as const;
+/** Set alone, these mean someone meant OIDC sign-in (the others have defaults and may be set anyway). */
+const OIDC_INTENT = [...OIDC_REQUIRED, "CONSOLE_OIDC_CLIENT_SECRET", "CONSOLE_OIDC_COOKIE_SECRET"] as const;
+
+function consoleOidcFrom(e: z.infer<typeof ENVIRONMENT>): ConsoleOidcSettings | null {
+  const given = OIDC_INTENT.filter((name) => e[name] !== undefined);
+  if (given.length === 0) return null;
+  const missing = OIDC_REQUIRED.find((name) => e[name] === undefined);
+  if (missing) throw new ConfigError(missing, `is required with ${given[0]} (console sign-in with OIDC needs ${OIDC_REQUIRED.join(", ")}; set all of them or none)`);
+  return {
+    issuer: e.CONSOLE_OIDC_ISSUER!,
+    clientId: e.CONSOLE_OIDC_CLIENT_ID!,
+    ...(e.CONSOLE_OIDC_CLIENT_SECRET ? { clientSecret: e.CONSOLE_OIDC_CLIENT_SECRET } : {}),
+    redirectUrl: e.CONSOLE_OIDC_REDIRECT_URL!,
+    scopes: (e.CONSOLE_OIDC_SCOPES ?? "openid email profile").split(/\s+/).filter(Boolean),
+    rolesClaim: e.CONSOLE_OIDC_ROLES_CLAIM ?? "groups",
+    roleMap: e.CONSOLE_OIDC_ROLE_MAP!,
+    ...(e.CONSOLE_OIDC_COOKIE_SECRET ? { cookieSecret: e.CONSOLE_OIDC_COOKIE_SECRET } : {}),
+    timeoutMs: e.CONSOLE_OIDC_TIMEOUT_MS,
   };
 }
 
@@ -255,7 +341,7 @@ export function providerHeaderValues(config: Config, source = "SSOMIG_CONFIG"): 
  * quote the whole DATABASE_URL, password included).
  */
 export async function startOrExit(start: () => Promise<void>): Promise<void> {
-  const scrub = scrubber(secretsIn({ databaseUrl: env("DATABASE_URL"), natsUrl: env("NATS_URL"), others: [env("AUTH_SECRET"), env("ROUTER_PIN_SECRET")] }));
+  const scrub = scrubber(secretsIn({ databaseUrl: env("DATABASE_URL"), natsUrl: env("NATS_URL"), others: [env("AUTH_SECRET"), env("ROUTER_PIN_SECRET"), env("CONSOLE_OIDC_CLIENT_SECRET"), env("CONSOLE_OIDC_COOKIE_SECRET")] }));
   try {
     await start();
   } catch (error) {
