@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { describeRoute, generateSpecs, resolver, type DescribeRouteOptions } from "hono-openapi";
 import type { z } from "zod";
 import type { ErrorCode } from "../../shared/errors.ts";
+import { IDENTIFIER_KINDS } from "../../shared/identifiers.ts";
 import { statusOf } from "../http/problem.ts";
 import type { Scope } from "./auth.ts";
 import { identifierBody, migrateBody, registerBody, rollbackBody, tagsBody } from "./input.ts";
@@ -252,6 +253,19 @@ const COMMAND_HEADERS = [
   { name: "Idempotency-Key", in: "header", required: false, description: "1-255 printable ASCII characters: a retry with the same key and request answers what the first did, without appending again", schema: { type: "string" } },
 ];
 
+/** Path parameters by name (a wave's id under /v1/waves, an organization's elsewhere). */
+function pathParameter(name: string, path: string) {
+  const described: Record<string, { description: string; schema: Record<string, unknown> }> = {
+    id: path.startsWith("/v1/waves")
+      ? { description: "The wave's id", schema: { type: "string" } }
+      : { description: "The organization's id: 1-63 lower-case letters, digits, - or _, starting with a letter or digit", schema: { type: "string" } },
+    kind: { description: "The identifier's kind", schema: { type: "string", enum: [...IDENTIFIER_KINDS] } },
+    value: { description: "The identifier's value, URL-encoded (as it was linked, or any spelling that normalizes to it)", schema: { type: "string" } },
+    asset: { description: "A file name the page refers to", schema: { type: "string" } },
+  };
+  return { name, in: "path", required: true, ...described[name]! };
+}
+
 function problems(codes: readonly ErrorCode[]): NonNullable<DescribeRouteOptions["responses"]> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) byStatus.set(statusOf(code), [...(byStatus.get(statusOf(code)) ?? []), code]);
@@ -284,6 +298,7 @@ function operation(route: Route): DescribeRouteOptions {
     ...(route.description || route.scope ? { description: [route.description, route.scope ? `Scope: \`${route.scope}\`.` : undefined].filter(Boolean).join("\n\n") } : {}),
     ...(route.scope ? { security: [{ bearer: [route.scope] }] } : { security: [] }),
     parameters: [
+      ...[...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => pathParameter(m[1]!, route.path)),
       ...Object.entries(route.query ?? {}).map(([name, description]) => ({ name, in: "query", required: false, description, schema: { type: "string" } })),
       ...(route.headers === "command" ? COMMAND_HEADERS : []),
     ] as never,

@@ -54,7 +54,7 @@ for (const runtime of ["bun", "node", "deno"] as Runtime[]) {
       const document = await fetch(`${d.apiUrl}/openapi.json`);
       expect(document.status).toBe(200);
       expect(((await document.json()) as { openapi: string }).openapi).toBe("3.1.0");
-      for (const [file, type] of [["swagger-ui-bundle.js", "text/javascript; charset=utf-8"], ["swagger-ui.css", "text/css; charset=utf-8"]]) {
+      for (const [file, type] of [["swagger-ui-bundle.js", "text/javascript; charset=utf-8"], ["swagger-ui.css", "text/css; charset=utf-8"]] as const) {
         const asset = await fetch(`${d.apiUrl}/reference/${file}`);
         expect({ file, status: asset.status, type: asset.headers.get("content-type") }).toEqual({ file, status: 200, type });
         expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
