@@ -242,8 +242,10 @@ const ROUTES: Route[] = [
   },
 ];
 
-/** Methods and paths (Hono's spelling) the document describes. */
-export const DESCRIBED_ROUTES: readonly { method: Method; path: string }[] = ROUTES.map(({ method, path }) => ({ method, path }));
+/** Each route's success answers: status → the zod schema of its JSON body (for tests that hold the API to its document). */
+export const SUCCESS_SCHEMAS: ReadonlyMap<string, Readonly<Record<number, z.ZodType | undefined>>> = new Map(
+  ROUTES.map((r) => [`${r.method} ${r.path}`, Object.fromEntries(Object.entries(r.ok).map(([status, answer]) => [status, answer.schema]))]),
+);
 
 /** Response schemas are described as the API writes them; request schemas (the default) as it reads them. */
 const output = (schema: z.ZodType) => resolver(schema, { options: { io: "output" } });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "../../shared/errors.ts";
 import { EVENT_TYPES } from "../../shared/events.ts";
+import { WAVE_EVENT_TYPES } from "../../shared/wave.ts";
 import { IDENTIFIER_KINDS } from "../../shared/identifiers.ts";
 import { UNMATCHED_KINDS } from "../../shared/login-outcomes.ts";
 
@@ -44,9 +45,10 @@ export const eventSchema = z
   .object({
     position: count,
     streamId: z.string(),
-    organizationId: z.string(),
+    organizationId: z.string().meta({ description: "The organization whose stream it is (the global log also holds waves' events: see streamId)" }),
     version: count,
-    type: z.enum(EVENT_TYPES as readonly [string, ...string[]]),
+    // The global log holds waves' events beside organizations'.
+    type: z.enum([...EVENT_TYPES, ...WAVE_EVENT_TYPES] as [string, ...string[]]),
     data: z.record(z.string(), z.unknown()),
     actor: z.string(),
     reason: z.string().nullable(),

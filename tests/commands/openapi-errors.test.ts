@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import { openEventStore } from "../../db/event-store.ts";
 import { outcomeStore } from "../../db/outcome-store.ts";
 import { unmatchedStore } from "../../db/unmatched-store.ts";
+import { SUCCESS_SCHEMAS } from "../../services/commands/api-description.ts";
 import { createCommandsApp, type CommandsDeps } from "../../services/commands/app.ts";
 import { createTokenVerifier } from "../../services/commands/auth.ts";
 import { mintToken } from "../../services/commands/tokens.ts";
@@ -29,6 +30,7 @@ const SECRET = randomSecret("openapi-errors");
 let database: TestDatabase;
 const apps: Record<"full" | "bare" | "down", Hono<any>> = {} as never;
 const tokens: Record<"none" | "read" | "write" | "admin", string> = {} as never;
+let full: CommandsDeps;
 let document: { paths: Record<string, Record<string, { security?: { bearer: string[] }[]; responses: Record<string, { content?: Record<string, { schema: any }> }> }>> };
 
 beforeAll(async () => {
@@ -44,7 +46,7 @@ beforeAll(async () => {
     // The probe itself is tested elsewhere (tests/commands/preflight.test.ts); here the route around it is.
     preflight: async () => [],
   });
-  const full = await deps(database.open());
+  full = await deps(database.open());
   apps.full = createCommandsApp(full);
   // Without the optional parts: login outcomes, unmatched traffic and the preflight probe.
   apps.bare = createCommandsApp({ store: full.store, providers: PROVIDERS, verifyToken, log: silentLog });
@@ -336,4 +338,46 @@ describe("every error code the OpenAPI document lists is answered by its operati
     }
     expect(failures).toEqual([]);
   }, 120_000);
+});
+
+/** For each operation a request that succeeds (VALID's, or one on something that exists). */
+const SUCCEEDS: Record<string, () => Promise<Sent>> = {
+  ...VALID,
+  "GET /v1/organizations/{id}": async () => ({ path: `/v1/organizations/${await organization()}` }),
+  "GET /v1/organizations/{id}/events": async () => ({ path: `/v1/organizations/${await organization()}/events` }),
+  "POST /v1/organizations/{id}/rollback": async () => {
+    const id = await organization();
+    expect((await call("POST", `/v1/organizations/${id}/migrate`, { reason: "r" })).status).toBe(200);
+    return { path: `/v1/organizations/${id}/rollback`, body: { reason: "back" } };
+  },
+  "GET /v1/waves/{id}": async () => ({ path: `/v1/waves/${await wave()}` }),
+  "GET /v1/waves/{id}/events": async () => ({ path: `/v1/waves/${await wave("pause")}/events` }),
+  "GET /healthz": at("/healthz"),
+  "GET /readyz": at("/readyz"),
+};
+
+describe("every operation's success answer is what the document says", () => {
+  test("its status is a documented one and its JSON body has exactly the documented schema's fields", async () => {
+    // Login outcomes and unmatched traffic as routers would have reported them, so the health bodies are not empty.
+    const measured = await organization();
+    const minute = Math.floor(Date.now() / 60_000) - 5;
+    await full.outcomes!.record([
+      { organizationId: measured, provider: "legacy", minute, outcome: "started", code: "", count: 3, durations: null },
+      { organizationId: measured, provider: "legacy", minute, outcome: "succeeded", code: "", count: 2, durations: null },
+      { organizationId: measured, provider: "legacy", minute, outcome: "failed", code: "access_denied", count: 1, durations: null },
+    ]);
+    await full.unmatched!.record([{ kind: "domain", value: `${unique("stray")}.com`, requestKind: "authorize", provider: "legacy", count: 2, firstSeen: Date.now() - 60_000, lastSeen: Date.now() }]);
+    const checked: string[] = [];
+    for (const [route, answers] of SUCCESS_SCHEMAS) {
+      const succeed = route === "GET /v1/organizations/{id}/health" ? at(`/v1/organizations/${measured}/health`) : SUCCEEDS[route.replace(/:([A-Za-z]+)/g, "{$1}")];
+      if (!succeed) continue;
+      const r = await send(route.split(" ")[0]!, await succeed());
+      expect({ route, status: r.status, documented: r.status in answers }).toEqual({ route, status: r.status, documented: true });
+      const schema = answers[r.status];
+      if (schema) expect({ route, body: schema.parse(r.body) }).toEqual({ route, body: r.body });
+      checked.push(route);
+    }
+    // Every /v1 operation and the probes; /metrics, /openapi.json and the page are checked in openapi.test.ts.
+    expect(checked.length).toBe(SUCCESS_SCHEMAS.size - 4);
+  }, 60_000);
 });
