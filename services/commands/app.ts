@@ -19,6 +19,8 @@ import { unmatchedRoutes } from "./unmatched-routes.ts";
 import { preflightRoutes } from "./preflight-routes.ts";
 import type { Preflight } from "./preflight.ts";
 import { waveRoutes } from "./wave-routes.ts";
+import { describeApi, openApiDocument } from "./api-description.ts";
+import { referenceRoutes } from "./reference-page.ts";
 
 export type CommandsDeps = {
   store: EventStore;
@@ -106,6 +108,9 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
     await next();
   });
 
+  // Each route's OpenAPI description, registered ahead of the routes (it only passes the request on).
+  describeApi(app);
+
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   // Ready while the store answers (within the database timeout). A stuck horizon or a bus that is down does not make
   // the API unready (commands still commit), but the body says so.
@@ -170,5 +175,16 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
     return c.json(await deps.store.replay({ swap: true }));
   });
   app.get("/v1/replay/verify", admin, onlyQuery([]), async (c) => c.json(await deps.store.replay({ swap: false })));
+
+  // The API's description (no token: it is public knowledge) and its reference page, from the routes' own descriptions.
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  app.get("/openapi.json", async (c) => {
+    document ??= openApiDocument(app).catch((error: unknown) => {
+      document = undefined;
+      throw error;
+    });
+    return c.json(await document);
+  });
+  app.route("/", referenceRoutes());
   return app;
 }

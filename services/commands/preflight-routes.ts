@@ -8,8 +8,8 @@ import type { CommandsDeps, CommandsEnv } from "./app.ts";
 import { executeCommand, executePreparedCommand } from "./execute-command.ts";
 import { fingerprint, idempotencyKeyFrom, readJson } from "./input.ts";
 
-const preflightBody = z.object({ to: z.string().max(32).optional() }).strict();
-const guardBody = z.object({ enabled: z.boolean() }).strict();
+export const preflightBody = z.object({ to: z.string().max(32).optional() }).strict();
+export const guardBody = z.object({ enabled: z.boolean() }).strict();
 
 /**
  * `POST /v1/organizations/{id}/preflight {to?}`: probes the destination (default: the target

@@ -1,9 +1,10 @@
 import { organizationIdOf, type RecordedEvent } from "../../shared/events.ts";
 import type { RegisteredOrganization } from "../../shared/organization.ts";
 import type { OrganizationView } from "../../db/organization-projection.ts";
+import type { EventJson, OrganizationJson } from "./schemas.ts";
 
-/** An organization as the API shows it; `rollbackTo` is where a rollback would go (null: nowhere). */
-export function organizationJson(o: OrganizationView | (RegisteredOrganization & { version: number; position: number })) {
+/** An organization as the API shows it (the shape the OpenAPI document calls `Organization`); `rollbackTo` is where a rollback would go (null: nowhere). */
+export function organizationJson(o: OrganizationView | (RegisteredOrganization & { version: number; position: number })): OrganizationJson {
   return {
     id: o.id,
     name: o.name,
@@ -17,7 +18,8 @@ export function organizationJson(o: OrganizationView | (RegisteredOrganization &
   };
 }
 
-export function eventJson(e: RecordedEvent) {
+/** An event as the API shows it (the shape the OpenAPI document calls `Event`). */
+export function eventJson(e: RecordedEvent): EventJson {
   return {
     position: e.position,
     streamId: e.streamId,

@@ -10,7 +10,7 @@ import type { CommandsDeps, CommandsEnv } from "./app.ts";
 import { onlyQuery, readJson } from "./input.ts";
 import { handleWaveCommand } from "../waves/wave-commands.ts";
 
-const planBody = z
+export const planBody = z
   .object({
     id: z.string().optional(),
     name: z.string(),
@@ -22,8 +22,8 @@ const planBody = z
     guard: z.object({ minSuccessRate: z.number() }).strict().optional(),
   })
   .strict();
-const reasonBody = z.object({ reason: z.string().nullish().transform((r) => r ?? "") }).strict();
-const abortBody = z.object({ reason: z.string().nullish().transform((r) => r ?? ""), rollBack: z.boolean().default(false) }).strict();
+export const reasonBody = z.object({ reason: z.string().nullish().transform((r) => r ?? "") }).strict();
+export const abortBody = z.object({ reason: z.string().nullish().transform((r) => r ?? ""), rollBack: z.boolean().default(false) }).strict();
 
 /** Waves: plan, watch, pause, resume, abort, read the history. The runner (services/waves) drives them. */
 export function waveRoutes(deps: CommandsDeps) {

@@ -49,5 +49,16 @@ for (const runtime of ["bun", "node", "deno"] as Runtime[]) {
       expect(history.body.events.map((e: { type: string }) => e.type)).toEqual(["OrganizationRegistered", "OrganizationMigrated", "OrganizationRolledBack"]);
       expect(await d.status(router)).toMatchObject({ bus: "nats", busConnected: true, degraded: false });
     }, 30_000);
+
+    test("the API serves its OpenAPI document and the reference page's files from node_modules", async () => {
+      const document = await fetch(`${d.apiUrl}/openapi.json`);
+      expect(document.status).toBe(200);
+      expect(((await document.json()) as { openapi: string }).openapi).toBe("3.1.0");
+      for (const [file, type] of [["swagger-ui-bundle.js", "text/javascript; charset=utf-8"], ["swagger-ui.css", "text/css; charset=utf-8"]] as const) {
+        const asset = await fetch(`${d.apiUrl}/reference/${file}`);
+        expect({ file, status: asset.status, type: asset.headers.get("content-type") }).toEqual({ file, status: 200, type });
+        expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+      }
+    }, 30_000);
   });
 }
