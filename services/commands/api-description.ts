@@ -138,10 +138,10 @@ const ROUTES: Route[] = [
   },
   {
     method: "POST", path: "/v1/organizations/:id/preflight", tag: "migrations", summary: "Probe a provider for the organization and record the result", scope: "migrations:write",
-    description: "A failing preflight is recorded too, and answered 200 with `passed: false`. The body is optional (`to` defaults to the target provider).",
+    description: "A failing preflight is recorded too, and answered 200 with `passed: false`. The body is optional (`to` defaults to the target provider). With an `Idempotency-Key`, a retry gets the first answer without probing or recording again.",
     body: { schema: preflightBody, required: false },
     ok: { 200: { description: "What was checked", schema: preflightResultSchema } },
-    codes: ["preflight_not_configured", ...JSON_BODY, "organization_not_found", "unknown_provider", ...STORE],
+    codes: ["preflight_not_configured", ...JSON_BODY, "organization_not_found", "unknown_provider", "invalid_idempotency_key", "idempotency_key_reused", ...STORE],
   },
   {
     method: "PUT", path: "/v1/organizations/:id/guard", tag: "migrations", summary: "Switch the migration guard on or off for the organization", scope: "migrations:write",
@@ -321,7 +321,7 @@ export const DOCUMENT_INFO = {
     description: [
       "Register organizations, migrate them between SSO providers, roll back, and read the audit log.",
       "Every refusal is `application/problem+json` with a stable `code`; each operation lists the codes it can answer.",
-      "A path no route serves answers 404 `not_found` (the router's own answer, not listed per operation).",
+      "A path no route serves answers 404 `not_found`, and a path served with another method answers 405 `method_not_allowed` with an `Allow` header (both the app's own answers, not listed per operation).",
     ].join("\n\n"),
   },
   components: {
