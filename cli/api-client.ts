@@ -19,7 +19,9 @@ export type OrganizationJson = {
 /** An event as the API shows it. */
 export type EventJson = {
   position: number;
-  organizationId: string;
+  /** null for a wave's event. */
+  organizationId: string | null;
+  streamId: string;
   version: number;
   type: string;
   data: Record<string, unknown>;

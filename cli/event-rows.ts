@@ -21,6 +21,6 @@ export function change(event: EventJson): string {
   }
 }
 
-export const eventRow = (e: EventJson): string[] => [String(e.position), e.recordedAt, e.organizationId, e.type, cell(change(e)), e.actor, cell(e.reason)];
+export const eventRow = (e: EventJson): string[] => [String(e.position), e.recordedAt, e.organizationId ?? e.streamId, e.type, cell(change(e)), e.actor, cell(e.reason)];
 
 export const eventTable = (events: readonly EventJson[]): string[] => table(EVENT_HEADERS, events.map(eventRow));

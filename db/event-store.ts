@@ -1,4 +1,5 @@
 import { VersionConflict } from "../shared/errors.ts";
+import type { LogEventType } from "../shared/log-events.ts";
 import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type OrganizationEvent, type RecordedEvent } from "../shared/events.ts";
 import { translateAppendError } from "./constraint-errors.ts";
 import { and, asc, eq, fillPlaceholders, inArray, lte, sql as q, type SQL } from "drizzle-orm";
@@ -42,7 +43,7 @@ export type LogQuery = {
   after: LogCursor;
   limit: number;
   streamId?: string;
-  types?: EventType[];
+  types?: LogEventType[];
   /** Exact instants (ISO 8601 with up to microseconds), compared at the precision they are stored with. */
   since?: string;
   until?: string;

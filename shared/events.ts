@@ -3,6 +3,8 @@ import type { Identifier } from "./identifiers.ts";
 /** Every organization has one stream; its id is derived, never stored separately. */
 export const streamIdOf = (organizationId: string): string => `organization-${organizationId}`;
 export const organizationIdOf = (streamId: string): string => streamId.slice("organization-".length);
+/** The organization a stream belongs to, or null for another stream type (a wave's). */
+export const organizationOfStream = (streamId: string): string | null => (streamId.startsWith("organization-") ? organizationIdOf(streamId) : null);
 
 export type OrganizationRegistered = {
   type: "OrganizationRegistered";

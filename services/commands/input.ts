@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { CodedError } from "../../shared/errors.ts";
-import { EVENT_TYPES, type EventType } from "../../shared/events.ts";
+import { LOG_EVENT_TYPES, type LogEventType } from "../../shared/log-events.ts";
 import { normalizeIdentifier, type Identifier } from "../../shared/identifiers.ts";
 import { checkOrganizationId } from "../../shared/organization.ts";
 import type { LogCursor } from "../../db/event-store.ts";
@@ -146,12 +146,12 @@ export function positiveInt(name: string, value: string | undefined, fallback: n
   return Math.min(Number(value), max);
 }
 
-export function eventTypesParam(value: string | undefined): EventType[] | undefined {
+export function eventTypesParam(value: string | undefined): LogEventType[] | undefined {
   if (value === undefined) return undefined;
   const types = value.split(",");
-  const unknown = types.find((t) => !(EVENT_TYPES as readonly string[]).includes(t));
-  if (unknown !== undefined) throw new CodedError("invalid_request", `type ${JSON.stringify(unknown.slice(0, 64))} is not one of ${EVENT_TYPES.join(", ")}`);
-  return types as EventType[];
+  const unknown = types.find((t) => !(LOG_EVENT_TYPES as readonly string[]).includes(t));
+  if (unknown !== undefined) throw new CodedError("invalid_request", `type ${JSON.stringify(unknown.slice(0, 64))} is not one of ${LOG_EVENT_TYPES.join(", ")}`);
+  return types as LogEventType[];
 }
 
 /** SHA-256 of what makes two requests "the same" for an Idempotency-Key. */

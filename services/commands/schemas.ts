@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "../../shared/errors.ts";
-import { EVENT_TYPES } from "../../shared/events.ts";
-import { WAVE_EVENT_TYPES } from "../../shared/wave.ts";
+import { LOG_EVENT_TYPES } from "../../shared/log-events.ts";
 import { IDENTIFIER_KINDS } from "../../shared/identifiers.ts";
 import { UNMATCHED_KINDS } from "../../shared/login-outcomes.ts";
 
@@ -45,10 +44,10 @@ export const eventSchema = z
   .object({
     position: count,
     streamId: z.string(),
-    organizationId: z.string().meta({ description: "The organization whose stream it is (the global log also holds waves' events: see streamId)" }),
+    organizationId: z.string().nullable().meta({ description: "The organization whose stream it is; null for a wave's event (the global log holds waves' events too: see streamId)" }),
     version: count,
     // The global log holds waves' events beside organizations'.
-    type: z.enum([...EVENT_TYPES, ...WAVE_EVENT_TYPES] as [string, ...string[]]),
+    type: z.enum(LOG_EVENT_TYPES as [string, ...string[]]),
     data: z.record(z.string(), z.unknown()),
     actor: z.string(),
     reason: z.string().nullable(),

@@ -1,4 +1,4 @@
-import { organizationIdOf, type RecordedEvent } from "../../shared/events.ts";
+import { organizationOfStream, type RecordedEvent } from "../../shared/events.ts";
 import type { RegisteredOrganization } from "../../shared/organization.ts";
 import type { OrganizationView } from "../../db/organization-projection.ts";
 import type { EventJson, OrganizationJson } from "./schemas.ts";
@@ -23,7 +23,7 @@ export function eventJson(e: RecordedEvent): EventJson {
   return {
     position: e.position,
     streamId: e.streamId,
-    organizationId: organizationIdOf(e.streamId),
+    organizationId: organizationOfStream(e.streamId),
     version: e.streamVersion,
     type: e.type,
     data: e.data,

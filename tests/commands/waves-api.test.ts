@@ -72,6 +72,10 @@ describe("waves over the API", () => {
       "WavePlanned", "BatchStarted", "BatchSoaked", "WavePaused", "WaveResumed", "BatchStarted", "BatchSoaked", "BatchStarted", "BatchSoaked", "WaveCompleted",
     ]);
     expect(history.body.events[4]).toMatchObject({ actor: "operator@example.com", reason: "fixed the IdP mapping" });
+    // In the global log a wave's events belong to no organization (not a fragment of the wave's stream id).
+    const log = await call("GET", "/v1/events?type=WavePlanned");
+    expect(log.status).toBe(200);
+    expect(log.body.events.find((e: { streamId: string }) => e.streamId === `wave-${waveId}`)).toMatchObject({ organizationId: null });
     expect((await call("GET", "/v1/waves")).body.waves).toContainEqual(expect.objectContaining({ id: waveId, status: "completed" }));
     expect((await call("POST", `/v1/waves/${waveId}/abort`, { reason: "late" })).body.code).toBe("wave_finished");
   });
