@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { deflateRawSync } from "node:zlib";
 import { DOMImplementation, XMLSerializer } from "@xmldom/xmldom";
 

@@ -176,11 +176,17 @@ function whoAccepted(user: string): string {
 const issuer = (org: string) => idp.tenant(org).entityId;
 const deliveredTo = (provider: string, from: number, to = delivered.length) => delivered.slice(from, to).filter((d) => d.provider === provider).map((d) => d.issuer);
 
+/** Logins of an organization that succeeded on a provider, as the outcome table has them. */
+const succeededOn = async (org: string, provider: string) =>
+  (await outcomeStore(db).read({ organizationId: org, sinceMinute: 0 })).filter((r) => r.provider === provider && r.outcome === "succeeded").reduce((n, r) => n + r.count, 0);
+
 describe("the safety loop with a real SAML IdP and service providers", () => {
   test("preflight fails for acme on the target; its SAML logins fail there after the move; the guard rolls it back; the next login lands on legacy", async () => {
     for (let i = 0; i < 3; i++) expect(await logIn("acme")).toBe("succeeded on legacy");
     expect(await logIn("umbrella")).toBe("succeeded on legacy");
 
+    // The baseline is in the outcome table before the move (the routers flush every 100 ms here).
+    await eventually(() => succeededOn("acme", "legacy"), (n) => n === 3, 10_000);
     expect(await preflight("target", [{ kind: "connection", value: "acme" }])).toEqual([{ kind: "connection", value: "acme", passed: false, detail: "answered 404 instead of a redirect to the IdP" }]);
 
     await command({ type: "MigrateOrganization", organizationId: "acme", reason: "wave 1" });
@@ -221,11 +227,7 @@ describe("the safety loop with a real SAML IdP and service providers", () => {
     const movedAt = delivered.length;
     for (let i = 0; i < 4; i++) expect(await logIn("globex")).toBe("succeeded on target");
     expect(await logIn("umbrella")).toBe("succeeded on legacy");
-    await eventually(
-      async () => (await outcomeStore(db).read({ organizationId: "globex", sinceMinute: 0 })).filter((r) => r.provider === "target" && r.outcome === "succeeded").reduce((n, r) => n + r.count, 0),
-      (n) => n >= 4,
-      10_000,
-    );
+    await eventually(() => succeededOn("globex", "target"), (n) => n >= 4, 10_000);
     expect(await guard.tick()).toEqual([]);
     expect((await store.readStream("organization-globex")).at(-1)!.type).toBe("OrganizationMigrated");
     // Nothing but globex's reached the target; nothing of globex's reached legacy.

@@ -152,12 +152,18 @@ async function logIn(user: string): Promise<string> {
   return `succeeded on ${signers[kid]}`;
 }
 
+/** Logins of an organization that succeeded on a provider, as the outcome table has them. */
+const succeededOn = async (org: string, provider: string) =>
+  (await outcomeStore(db).read({ organizationId: org, sinceMinute: 0 })).filter((r) => r.provider === provider && r.outcome === "succeeded").reduce((n, r) => n + r.count, 0);
+
 describe("the safety loop with real OpenID providers", () => {
   test("preflight fails for acme on the target; its logins fail there after the move; the guard rolls it back by itself; the next login succeeds on legacy", async () => {
     await command({ type: "RegisterOrganization", organizationId: "acme", name: "Acme", identifiers: [{ kind: "domain", value: "acme.com" }] });
     await routedTo("acme", "legacy");
     for (let i = 0; i < 3; i++) expect(await logIn(`user${i}@acme.com`)).toBe("succeeded on legacy");
 
+    // The baseline is in the outcome table before the move (the routers flush every 100 ms here).
+    await eventually(() => succeededOn("acme", "legacy"), (n) => n === 3, 10_000);
     const checks = await preflight("target", [{ kind: "domain", value: "acme.com" }]);
     expect(checks).toEqual([{ kind: "domain", value: "acme.com", passed: false, detail: "error redirect: access_denied" }]);
 
