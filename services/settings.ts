@@ -57,6 +57,8 @@ export type Settings = {
   /** PREFLIGHT_REQUIRED / PREFLIGHT_MAX_AGE_MINUTES. */
   preflightPolicy: PreflightPolicy;
   auth: AuthSettings;
+  /** CONSOLE_SESSION_SECRET: signs the web console's sessions (unset: a random key per process). */
+  consoleSessionSecret?: string;
   /** Values no log line may carry (URL passwords, signing secrets): every logger masks them. */
   secrets: string[];
 };
@@ -123,6 +125,7 @@ const ENVIRONMENT = z.object({
   AUTH_SECRET: secret32,
   AUTH_ISSUER: optional,
   AUTH_AUDIENCE: optional,
+  CONSOLE_SESSION_SECRET: secret32,
 });
 
 /** The names of every variable the services read (docker-compose's environments are checked against it). */
@@ -189,7 +192,8 @@ export function loadSettings(environment: Record<string, string | undefined>, se
           },
     preflightPolicy: { required: e.PREFLIGHT_REQUIRED === "on", maxAgeMinutes: e.PREFLIGHT_MAX_AGE_MINUTES },
     auth,
-    secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: [e.AUTH_SECRET, e.ROUTER_PIN_SECRET] }),
+    ...(e.CONSOLE_SESSION_SECRET ? { consoleSessionSecret: e.CONSOLE_SESSION_SECRET } : {}),
+    secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: [e.AUTH_SECRET, e.ROUTER_PIN_SECRET, e.CONSOLE_SESSION_SECRET] }),
   };
 }
 
@@ -251,7 +255,7 @@ export function providerHeaderValues(config: Config, source = "SSOMIG_CONFIG"): 
  * quote the whole DATABASE_URL, password included).
  */
 export async function startOrExit(start: () => Promise<void>): Promise<void> {
-  const scrub = scrubber(secretsIn({ databaseUrl: env("DATABASE_URL"), natsUrl: env("NATS_URL"), others: [env("AUTH_SECRET"), env("ROUTER_PIN_SECRET")] }));
+  const scrub = scrubber(secretsIn({ databaseUrl: env("DATABASE_URL"), natsUrl: env("NATS_URL"), others: [env("AUTH_SECRET"), env("ROUTER_PIN_SECRET"), env("CONSOLE_SESSION_SECRET")] }));
   try {
     await start();
   } catch (error) {

@@ -6,7 +6,7 @@ import type { EventStore } from "../../db/event-store.ts";
 import type { HorizonReading } from "../../db/horizon.ts";
 import { errorHandler, problem } from "../http/problem.ts";
 import type { Log } from "../http/log.ts";
-import { requireScope, type Principal, type VerifyToken } from "./auth.ts";
+import { internalEnv, requireScope, type Principal, type VerifyToken } from "./auth.ts";
 import type { AppendedChange } from "./execute-command.ts";
 import { onlyQuery } from "./input.ts";
 import { logRoutes } from "./log-routes.ts";
@@ -47,7 +47,16 @@ export type CommandsDeps = {
   now?: () => number;
   /** Now, for waves' soak times (injected in tests). */
   clock?: () => Date;
+  /**
+   * The web console (issue 14 §3), mounted at /console. Built with `api`, which runs a request
+   * through this app's own routes as a signed-in operator: the console's writes take the API's
+   * command path (validation, events, idempotency, scope checks), never a second one.
+   */
+  console?: (api: ApiDispatch) => Hono<any>;
 };
+
+/** Runs `request` (a `/v1/...` URL) through the API as `principal`, as if it had sent a valid bearer token. */
+export type ApiDispatch = (request: Request, principal: Principal) => Promise<Response>;
 
 export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };
 
@@ -162,5 +171,9 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
     return c.json(await deps.store.replay({ swap: true }));
   });
   app.get("/v1/replay/verify", admin, onlyQuery([]), async (c) => c.json(await deps.store.replay({ swap: false })));
+  if (deps.console) {
+    const dispatch: ApiDispatch = async (request, principal) => app.fetch(request, internalEnv(principal));
+    app.route("/console", deps.console(dispatch));
+  }
   return app;
 }

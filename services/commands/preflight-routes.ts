@@ -8,7 +8,7 @@ import type { CommandsDeps, CommandsEnv } from "./app.ts";
 import { executeCommand } from "./execute-command.ts";
 import { readJson } from "./input.ts";
 
-const preflightBody = z.object({ to: z.string().max(32).optional() }).strict();
+const preflightBody = z.object({ to: z.string().max(32).optional(), reason: z.string().max(500).optional() }).strict();
 const guardBody = z.object({ enabled: z.boolean() }).strict();
 
 /**
@@ -33,7 +33,7 @@ export function preflightRoutes(deps: CommandsDeps) {
     const stored = await executeCommand(
       deps,
       { type: "RecordPreflight", organizationId: id, provider, checks, checkedAt },
-      { actor: c.get("principal").subject, requestId: c.get("requestId"), reason: null },
+      { actor: c.get("principal").subject, requestId: c.get("requestId"), reason: value.reason?.trim() || null },
       (o) => ({ status: 200, body: { organizationId: id, provider, passed: o.state.status === "registered" && o.state.preflight?.passed === true, checks, checkedAt, position: o.position } }),
     );
     const body = stored.body as { checks: unknown[] };
