@@ -27,7 +27,7 @@ export function OverviewPage(props: { chrome: Chrome; data: OverviewData }) {
     <Layout title="Overview" chrome={props.chrome}>
       <section aria-labelledby="progress-heading">
         <h2 id="progress-heading">Migration progress</h2>
-        <Share id="share-target" label={`On ${data.target} (the target)`} part={onTarget} whole={total} />
+        <Share id="share-target" label={`Moved to ${data.target}`} part={onTarget} whole={total} />
         <table>
           <caption>Organizations per provider</caption>
           <thead>

@@ -14,7 +14,7 @@ import { OverviewPage, type OverviewData } from "./overview.tsx";
 import { AuditPage, UnmatchedPage, WavesPage, type AuditQuery } from "./pages.tsx";
 
 const HOUR_MS = 3600_000;
-const RECENT = 20;
+const RECENT = 15;
 const AUDIT_PAGE = 50;
 
 /** The read-only pages: overview, audit log (and its export), unmatched traffic, waves. */

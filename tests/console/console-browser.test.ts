@@ -86,15 +86,35 @@ describe("the console in a real browser", () => {
     expect(events.slice(-2).every((e) => typeof e.idempotencyKey === "string")).toBe(true);
   });
 
+  test("runs a preflight with a reason, and records it in the timeline", async () => {
+    await page.getByLabel("Reason", { exact: true }).last().fill("console test: before wave 2");
+    await page.getByRole("button", { name: "Preflight…" }).click();
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Preflight acme?");
+    await page.getByRole("button", { name: "Confirm: preflight" }).click();
+    await page.waitForURL(/\/console\/organizations\/acme\?done=/);
+    expect(await page.getByRole("status").textContent()).toMatch(/^Preflight of target (passed|failed)\.$/);
+    const cells = await page.locator("#timeline tbody tr").first().locator("td").allTextContents();
+    expect(cells[1]).toStartWith("Preflight of target:");
+    expect(cells.slice(2, 4)).toEqual(["console-admin@embedded", "console test: before wave 2"]);
+  });
+
+  test("the open timeline shows an event appended elsewhere without a reload (live.js)", async () => {
+    const before = await page.evaluate(() => performance.getEntriesByType("navigation").length + ":" + performance.timeOrigin);
+    const tagged = await world.call("PUT", "/v1/organizations/acme/tags", { tags: ["tier:enterprise", "wave:2"] });
+    expect(tagged.status).toBe(200);
+    await page.locator("#timeline tbody tr").first().getByText("Tags set: tier:enterprise, wave:2").waitFor({ timeout: 15_000 });
+    expect(await page.evaluate(() => performance.getEntriesByType("navigation").length + ":" + performance.timeOrigin)).toBe(before);
+  });
+
   test("the audit log filters by organization and exports what it shows", async () => {
     await page.getByRole("link", { name: "Audit log" }).click();
     await page.getByLabel("Organization id").fill("acme");
     await page.getByRole("button", { name: "Filter" }).click();
-    expect(await page.locator("main table tbody tr").count()).toBe(3);
+    expect(await page.locator("main table tbody tr").count()).toBe(5);
     expect(await seriousViolations(page)).toEqual([]);
     const exported = await page.request.get(`${world.api}/console/audit/export?org=acme`);
     expect(exported.headers()["content-type"]).toBe("application/x-ndjson");
-    expect((await exported.text()).trim().split("\n").map((line) => JSON.parse(line).type)).toEqual(["OrganizationRegistered", "OrganizationMigrated", "OrganizationRolledBack"]);
+    expect((await exported.text()).trim().split("\n").map((line) => JSON.parse(line).type)).toEqual(["OrganizationRegistered", "OrganizationMigrated", "OrganizationRolledBack", "PreflightRecorded", "OrganizationTagsSet"]);
   });
 
   test("the overview, unmatched traffic and waves pages have no serious accessibility violations", async () => {

@@ -3,7 +3,7 @@ import { openEventStore, type EventStore } from "../../db/event-store.ts";
 import { openPglite } from "../../db/pglite.ts";
 import { createCommandsApp } from "../../services/commands/app.ts";
 import { createTokenVerifier } from "../../services/commands/auth.ts";
-import { createConsole } from "../../services/console/app.tsx";
+import { createConsole, signedInLanding } from "../../services/console/app.tsx";
 import { consoleSessions, SESSION_COOKIE, SESSION_TTL_SECONDS, type Sessions } from "../../services/console/session.ts";
 import { signInLinks, SIGN_IN_LINK_TTL_MS, type SignInLinks } from "../../services/console/sign-in-links.ts";
 import { streamIdOf } from "../../shared/events.ts";
@@ -110,6 +110,19 @@ describe("signing in with the one-time link", () => {
     const token = await links.issue({ subject: "console-admin@embedded", scopes: new Set(ALL) });
     expect((await post("/console/sign-in", { link: token }, { origin: "https://evil.example" })).status).toBe(403);
     expect((await post("/console/sign-in", { link: token })).status).toBe(303); // not spent by the refused attempt
+  });
+});
+
+describe("signing in with an IdP (the OIDC module calls signedIn)", () => {
+  test("the landing page sets the session and links on, same-site, into the console (a SameSite=Strict cookie does not follow the IdP's redirect)", async () => {
+    const landing = await signedInLanding(sessions)({} as never, { subject: "jane@corp.example", name: "Jane Doe", scopes: new Set(["migrations:read"]) });
+    expect(landing.status).toBe(200);
+    expect(landing.headers.get("set-cookie")).toContain("SameSite=Strict");
+    expect(await landing.text()).toContain('href="/console"');
+    const cookie = landing.headers.get("set-cookie")!.split(";")[0]!;
+    const overview = await request("/console", { cookie });
+    expect(overview.status).toBe(200);
+    expect(await overview.text()).toContain("Jane Doe");
   });
 });
 

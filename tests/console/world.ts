@@ -24,6 +24,8 @@ export async function launchChromium(): Promise<Browser> {
  */
 export type ConsoleWorld = {
   api: string;
+  /** The world's own PostgreSQL database (the screenshot script adds login outcomes to it). */
+  databaseUrl: string;
   router: string;
   routerAdmin: string;
   signInLink: string;
@@ -42,7 +44,7 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
   const dir = tempDir();
   let service: ServiceProcess | null = null;
   try {
-    const config = dir.write("config.json", JSON.stringify({ publicUrl: "http://localhost:8080", providers: [{ id: "legacy", role: "legacy", origin: legacy.origin }, { id: "target", role: "target", origin: target.origin }] }));
+    const config = dir.write("config.json", JSON.stringify({ publicUrl: "http://localhost:8080", providers: [{ id: "legacy", role: "legacy", origin: legacy.origin }, { id: "target", role: "target", origin: target.origin, preflight: { clientId: "ssomig-preflight", redirectUri: "http://localhost:8080/callback" } }] }));
     service = await startService(
       "services/main.ts",
       { DATA_DIR: join(dir.path, "data"), SSOMIG_CONFIG: config, DATABASE_URL: db.url, NATS_URL: TEST_NATS_URL, SSOMIG_NATS_PREFIX: unique("console").replace(/-/g, "_"), API_PORT: "0", ROUTER_PORT: "0", ROUTER_ADMIN_PORT: "0", GUARD: "off" },
@@ -57,6 +59,7 @@ export async function startConsoleWorld(): Promise<ConsoleWorld> {
     const router = `http://127.0.0.1:${routerPort}`;
     return {
       api,
+      databaseUrl: db.url,
       router,
       routerAdmin: `http://127.0.0.1:${adminPort}`,
       signInLink: `${api}${path}`,
