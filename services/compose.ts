@@ -40,7 +40,8 @@ import { preflightProbe } from "./commands/preflight.ts";
 import { outcomeRecorder } from "./router/outcome-recorder.ts";
 import { outcomeObserver } from "./router/observe-outcome.ts";
 import { flushOutcomes } from "./router/flush-outcomes.ts";
-import { createConsole } from "./console/app.tsx";
+import type { Hono } from "hono";
+import { createConsole, signedInLanding } from "./console/app.tsx";
 import { consoleSessions } from "./console/session.ts";
 import { signInLinks } from "./console/sign-in-links.ts";
 
@@ -61,8 +62,12 @@ export async function composeCommands(options: {
   outcomeRetentionDays?: number;
   guard?: GuardSettings;
   preflightPolicy?: PreflightPolicy;
-  /** The web console: its session key, and whether this process prints one-time sign-in links (the embedded default). */
-  console?: { sessionSecret?: string; signInLinks?: boolean };
+  /**
+   * The web console: its session key, whether this process prints one-time sign-in links (the
+   * embedded default), and the production sign-in: `oidc` builds the OIDC routes around the
+   * console's `signedIn` (which starts the session) and names the IdP for the sign-in button.
+   */
+  console?: { sessionSecret?: string; signInLinks?: boolean; oidc?: (signedIn: ReturnType<typeof signedInLanding>) => { routes: Hono<any>; label: string } };
 }) {
   const auth = await authFromSettings(options.auth, options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
@@ -101,7 +106,15 @@ export async function composeCommands(options: {
     unmatched,
     preflight,
     ...(options.preflightPolicy ? { preflightPolicy: options.preflightPolicy } : {}),
-    console: createConsole({ store, providers: providerCatalog(options.config), sessions, outcomes, unmatched, ...(links ? { links } : {}) }),
+    console: createConsole({
+      store,
+      providers: providerCatalog(options.config),
+      sessions,
+      outcomes,
+      unmatched,
+      ...(links ? { links } : {}),
+      ...(options.console?.oidc ? { oidc: options.console.oidc(signedInLanding(sessions)) } : {}),
+    }),
   });
   // A retry comes within minutes; keys are kept IDEMPOTENCY_KEY_TTL_HOURS, then forgotten hourly.
   const expire = () =>

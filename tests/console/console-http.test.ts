@@ -1,4 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { Hono } from "hono";
 import { openEventStore, type EventStore } from "../../db/event-store.ts";
 import { openPglite } from "../../db/pglite.ts";
 import { createCommandsApp } from "../../services/commands/app.ts";
@@ -114,6 +115,19 @@ describe("signing in with the one-time link", () => {
 });
 
 describe("signing in with an IdP (the OIDC module calls signedIn)", () => {
+  test("with OIDC configured, the sign-in page offers the IdP and its routes live under /console/auth/oidc", async () => {
+    const verifyToken = await createTokenVerifier({ secret: randomSecret("api") });
+    const idpRoutes = new Hono().get("/login", (c) => c.redirect("https://idp.corp.example/authorize?client_id=console", 302));
+    const withOidc = createCommandsApp({ store, providers: PROVIDERS, verifyToken, log: () => {}, console: createConsole({ store, providers: PROVIDERS, sessions, oidc: { routes: idpRoutes, label: "Corp SSO" } }) });
+    const page = await (await withOidc.request(`${ORIGIN}/console/sign-in`)).text();
+    expect(page).toContain('<a class="button" href="/console/auth/oidc/login">Sign in with Corp SSO</a>');
+    expect(page).not.toContain('name="link"');
+    const login = await withOidc.request(`${ORIGIN}/console/auth/oidc/login`);
+    expect([login.status, login.headers.get("location")]).toEqual([302, "https://idp.corp.example/authorize?client_id=console"]);
+    // Without the embedded default's links, a link token is not even looked at.
+    expect((await withOidc.request(`${ORIGIN}/console/sign-in`, { method: "POST", headers: { origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" }, body: "link=x" })).status).toBe(404);
+  });
+
   test("the landing page sets the session and links on, same-site, into the console (a SameSite=Strict cookie does not follow the IdP's redirect)", async () => {
     const landing = await signedInLanding(sessions)({} as never, { subject: "jane@corp.example", name: "Jane Doe", scopes: new Set(["migrations:read"]) });
     expect(landing.status).toBe(200);
