@@ -78,6 +78,8 @@ export type EventStore = Streams & {
   readRecent(limit: number): Promise<RecordedEvent[]>;
   getOrganization(id: string): Promise<OrganizationView | null>;
   listOrganizations(filter: OrganizationFilter): Promise<OrganizationView[]>;
+  /** How many organizations each provider serves (the console's progress toward the target). */
+  countOrganizationsByProvider(): Promise<Map<string, number>>;
   getWave(id: string): Promise<WaveView | null>;
   /** A named lease for one runner among replicas (see db/leases.ts). */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
@@ -112,6 +114,8 @@ export async function openEventStore(db: Database, options: { projections?: read
     readRecent: async (limit) => (await ormOf(db).select(EVENT_FIELDS).from(eventsTable).orderBy(desc(eventsTable.position)).limit(limit)).map(toRecordedEvent),
     getOrganization: (id) => readOrganization(db, id),
     listOrganizations: (filter) => listOrganizations(db, filter),
+    countOrganizationsByProvider: async () =>
+      new Map((await db.query<{ provider: string; n: number }>("SELECT provider, count(*)::float8 AS n FROM organizations GROUP BY provider")).map((r) => [r.provider, r.n])),
     getWave: (id) => readWave(db, id),
     acquireLease: (name, holder, ttlMs) => acquireLease(db, name, holder, ttlMs),
     releaseLease: (name, holder) => releaseLease(db, name, holder),

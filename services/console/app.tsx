@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { CodedError } from "../../shared/errors.ts";
 import type { ProviderCatalog } from "../../shared/providers.ts";
@@ -32,6 +33,8 @@ export type ConsoleDeps = {
 
 export type ConsoleEnv = { Variables: { session: Session; csrf: string; principal: Principal; requestId: string } };
 export type ConsoleContext = Context<ConsoleEnv>;
+
+const MAX_FORM_BYTES = 16 * 1024;
 
 /** What every page is served with: no framing, no script or style from anywhere but here, forms only to here. */
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -80,6 +83,9 @@ export function createConsole(deps: ConsoleDeps): (api: ApiDispatch) => Hono<Con
       }
       throw error; // the API's handler logs it and answers without internals
     });
+
+    // The console's forms are a few fields; anything larger is not one of them.
+    app.use(bodyLimit({ maxSize: MAX_FORM_BYTES, onError: (c) => render(c, <MessagePage chrome={anonymous} title="Too large" message="This form is larger than any of the console's." />, 413) }));
 
     app.get("/assets/console.css", (c) => c.body(CONSOLE_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "max-age=300" }));
     app.get("/assets/live.js", (c) => c.body(LIVE_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "max-age=300" }));

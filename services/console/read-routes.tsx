@@ -55,7 +55,7 @@ export function readPages(deps: ConsoleDeps, api: ApiDispatch) {
 
 async function overview(deps: ConsoleDeps, at: number): Promise<OverviewData> {
   const { providers } = deps;
-  const counts = deps.outcomes ? await deps.outcomes.organizationsByProvider() : new Map<string, number>();
+  const counts = await deps.store.countOrganizationsByProvider();
   const recent = await deps.store.readRecent(200);
   const dayAgo = new Date(at - 24 * HOUR_MS).toISOString();
   const rows = deps.outcomes ? await deps.outcomes.read({ sinceMinute: minuteOf(at - 24 * HOUR_MS) }) : [];

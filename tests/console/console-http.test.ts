@@ -9,6 +9,7 @@ import { consoleSessions, SESSION_COOKIE, SESSION_TTL_SECONDS, type Sessions } f
 import { signInLinks, SIGN_IN_LINK_TTL_MS, type SignInLinks } from "../../services/console/sign-in-links.ts";
 import { streamIdOf } from "../../shared/events.ts";
 import { PROVIDERS, register, run } from "../support/commands.ts";
+import { executeCommand } from "../../services/commands/execute-command.ts";
 import { randomSecret } from "../support/secrets.ts";
 import { unique } from "../support/unique.ts";
 
@@ -159,6 +160,15 @@ describe("sessions", () => {
     expect((await request("/console", { cookie: forged })).status).toBe(303);
   });
 
+  test("signing out clears the cookie (a form like any other: with its CSRF token)", async () => {
+    const cookie = await sessionCookie(ALL);
+    expect((await post("/console/sign-out", {}, { cookie })).status).toBe(403);
+    const out = await post("/console/sign-out", { csrf: await csrfFrom(cookie) }, { cookie });
+    expect(out.status).toBe(303);
+    expect(out.headers.get("location")).toBe("/console/sign-in");
+    expect(out.headers.get("set-cookie")).toStartWith(`${SESSION_COOKIE}=; Path=/; Max-Age=0;`);
+  });
+
   test("the console's cookie is not an API credential", async () => {
     const answer = await request("/v1/organizations", { cookie: await sessionCookie(ALL) });
     expect(answer.status).toBe(401);
@@ -234,6 +244,28 @@ describe("scopes", () => {
 });
 
 describe("pages", () => {
+  test("the overview counts organizations per provider and raises the guard's rollbacks as alerts", async () => {
+    const moved = unique("moved");
+    await run(store, register(moved));
+    await run(store, { type: "MigrateOrganization", organizationId: moved, reason: "wave 1" });
+    await executeCommand({ store, providers: PROVIDERS }, { type: "RollBackOrganization", organizationId: moved, reason: "failure rate 80% > 50%" }, { actor: "guard", requestId: crypto.randomUUID(), reason: "failure rate 80% > 50%" }, () => ({ status: 200, body: null }));
+    await run(store, { type: "MigrateOrganization", organizationId: org, reason: "wave 2" });
+    const html = await (await request("/console", { cookie: await sessionCookie(ALL) })).text();
+    const organizations = await store.listOrganizations({ limit: 1000 });
+    const onTarget = organizations.filter((o) => o.provider === "target").length;
+    expect(onTarget).toBeGreaterThan(0);
+    expect(html).toContain(`${onTarget} of ${organizations.length} (`);
+    expect(html).toContain(`Guard rolled back <a href="/console/organizations/${moved}">${moved}</a>`);
+    expect(html).toContain("failure rate 80% &gt; 50%");
+  });
+
+  test("a form larger than any of the console's is refused before it is read", async () => {
+    const cookie = await sessionCookie(ALL);
+    const answer = await post(`/console/organizations/${org}/confirm`, { action: "migrate", reason: "x".repeat(20_000), csrf: await csrfFrom(cookie) }, { cookie });
+    expect(answer.status).toBe(413);
+    expect(await eventTypes()).toEqual(["OrganizationRegistered"]);
+  });
+
   test("are served with a CSP that allows no inline script, style or framing, and the console's assets", async () => {
     const page = await request("/console", { cookie: await sessionCookie(ALL) });
     const csp = page.headers.get("content-security-policy")!;
