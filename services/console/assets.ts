@@ -46,6 +46,8 @@ form.filters label { display: block; }
 input, select { font: inherit; padding: .3rem .4rem; border: 1px solid #6e7781; border-radius: 4px; color: var(--ink); background: var(--bg); }
 button, a.button { font: inherit; padding: .35rem .9rem; border: 1px solid var(--accent); border-radius: 4px; background: var(--accent); color: #ffffff; cursor: pointer; text-decoration: none; display: inline-block; }
 button.danger { background: var(--bad); border-color: var(--bad); }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+form.inline { display: flex; gap: .4rem; align-items: center; }
 footer { padding: 1rem 1.2rem; color: var(--muted); border-top: 1px solid var(--line); }
 `;
 

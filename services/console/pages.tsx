@@ -114,10 +114,15 @@ export function AuditPage(props: { chrome: Chrome; events: RecordedEvent[]; next
   );
 }
 
-export function UnmatchedPage(props: { chrome: Chrome; rows: StoredUnmatched[] | null }) {
+export function UnmatchedPage(props: { chrome: Chrome; rows: StoredUnmatched[] | null; canWrite: boolean; done: string | null }) {
   return (
     <Layout title="Unmatched traffic" chrome={props.chrome}>
-      <p>Identifiers routers saw that name no organization, most frequent first. Linking one to an organization clears it.</p>
+      {props.done ? (
+        <div class="notice ok" role="status">
+          <p>{props.done}</p>
+        </div>
+      ) : null}
+      <p>Identifiers routers saw that name no organization, most frequent first. Linking one to an organization clears it, and its traffic follows that organization from then on.</p>
       {props.rows === null ? (
         <p>This command service keeps no unmatched traffic.</p>
       ) : (
@@ -132,10 +137,11 @@ export function UnmatchedPage(props: { chrome: Chrome; rows: StoredUnmatched[] |
               <th scope="col">Requests</th>
               <th scope="col">First seen</th>
               <th scope="col">Last seen</th>
+              {props.canWrite ? <th scope="col">Link to an organization</th> : null}
             </tr>
           </thead>
           <tbody>
-            {props.rows.map((r) => (
+            {props.rows.map((r, i) => (
               <tr>
                 <td>{r.kind}</td>
                 <td>{r.value}</td>
@@ -148,6 +154,19 @@ export function UnmatchedPage(props: { chrome: Chrome; rows: StoredUnmatched[] |
                 <td>
                   <Time at={new Date(r.lastSeen).toISOString()} />
                 </td>
+                {props.canWrite ? (
+                  <td>
+                    <form method="post" action="/console/unmatched/link" class="inline">
+                      <input type="hidden" name="csrf" value={props.chrome.csrf ?? ""} />
+                      <input type="hidden" name="kind" value={r.kind} />
+                      <input type="hidden" name="value" value={r.value} />
+                      <input type="hidden" name="idempotencyKey" value={crypto.randomUUID()} />
+                      <label for={`link-${i}`} class="visually-hidden">{`Organization id for ${r.kind} ${r.value}`}</label>
+                      <input id={`link-${i}`} name="organization" required size={14} />
+                      <button type="submit">Link</button>
+                    </form>
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>

@@ -9,7 +9,9 @@ import { providerHealth } from "../commands/health-report.ts";
 import { exactTimeParam } from "../commands/exact-time.ts";
 import { decodeCursor, encodeCursor, eventTypesParam, organizationIdParam } from "../commands/input.ts";
 import { DEFAULT_TTL_SECONDS } from "../router/pin-cookie.ts";
-import { chromeOf, render, type ConsoleDeps, type ConsoleEnv } from "./app.tsx";
+import { grants } from "../commands/auth.ts";
+import { chromeOf, render, requireConsoleScope, type ConsoleDeps, type ConsoleEnv } from "./app.tsx";
+import { ApiRefusalPage } from "./organization.tsx";
 import { OverviewPage, type OverviewData } from "./overview.tsx";
 import { AuditPage, UnmatchedPage, WavesPage, type AuditQuery } from "./pages.tsx";
 
@@ -48,7 +50,30 @@ export function readPages(deps: ConsoleDeps, api: ApiDispatch) {
     return new Response(answer.body, { headers: { "content-type": "application/x-ndjson", "content-disposition": 'attachment; filename="ssomigrate-audit.ndjson"', "cache-control": "no-store" } });
   });
 
-  app.get("/unmatched", async (c) => render(c, <UnmatchedPage chrome={chromeOf(c, "/console/unmatched")} rows={deps.unmatched ? await deps.unmatched.list({ limit: 200 }) : null} />));
+  app.get("/unmatched", async (c) => {
+    const rows = deps.unmatched ? await deps.unmatched.list({ limit: 200 }) : null;
+    const done = c.req.query("done");
+    return render(c, <UnmatchedPage chrome={chromeOf(c, "/console/unmatched")} rows={rows} canWrite={grants(c.get("session").scopes, "migrations:write")} done={done ? done.slice(0, 300) : null} />);
+  });
+
+  // Linking an unmatched identifier is the API's POST /v1/organizations/{id}/identifiers, as the operator.
+  app.post("/unmatched/link", requireConsoleScope("migrations:write"), async (c) => {
+    const form = await c.req.parseBody();
+    const text = (name: string) => (typeof form[name] === "string" ? (form[name] as string).trim() : "");
+    const organization = text("organization");
+    const key = text("idempotencyKey");
+    const answer = await api(
+      new Request(`http://console.internal/v1/organizations/${encodeURIComponent(organization)}/identifiers`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": c.get("requestId"), ...(key ? { "idempotency-key": key } : {}) },
+        body: JSON.stringify({ kind: text("kind"), value: text("value") }),
+      }),
+      c.get("principal"),
+    );
+    const result = (await answer.json()) as Record<string, unknown>;
+    if (!answer.ok) return render(c, <ApiRefusalPage chrome={chromeOf(c)} title="Not linked" code={String(result.code)} detail={String(result.detail)} back="/console/unmatched" />, answer.status);
+    return c.redirect(`/console/unmatched?${new URLSearchParams({ done: `Linked ${text("kind")} ${text("value")} to ${organization}.` })}`, 303);
+  });
   app.get("/waves", async (c) => render(c, <WavesPage chrome={chromeOf(c, "/console/waves")} waves={await deps.store.listWaves()} />));
   return app;
 }

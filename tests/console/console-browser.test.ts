@@ -117,9 +117,24 @@ describe("the console in a real browser", () => {
     expect((await exported.text()).trim().split("\n").map((line) => JSON.parse(line).type)).toEqual(["OrganizationRegistered", "OrganizationMigrated", "OrganizationRolledBack", "PreflightRecorded", "OrganizationTagsSet"]);
   });
 
-  test("the overview, unmatched traffic and waves pages have no serious accessibility violations", async () => {
+  test("links an unregistered IdP seen in unmatched traffic to an organization, and its traffic follows it", async () => {
+    expect((await world.call("POST", "/v1/organizations/globex/migrate", { reason: "globex moves first" })).status).toBe(200);
     // Traffic for an IdP nobody registered shows up as unmatched once the router ships its counts.
-    await world.routedTo("someone@unknown-idp.example");
+    expect(await world.routedTo("someone@unknown-idp.example")).toBe("legacy");
+    await page.getByRole("link", { name: "Unmatched traffic", exact: true }).click();
+    const row = page.locator("main table tbody tr", { hasText: "unknown-idp.example" });
+    // The router ships its counts every few seconds: the page is looked at again until the row is there.
+    await eventually(async () => (await page.reload(), await row.count()), (n) => n === 1, 20_000);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel("Organization id for domain unknown-idp.example").fill("globex");
+    await row.getByRole("button", { name: "Link" }).click();
+    await page.waitForURL(/\/console\/unmatched\?done=/);
+    expect(await page.getByRole("status").textContent()).toBe("Linked domain unknown-idp.example to globex.");
+    expect(await page.locator("main table tbody tr", { hasText: "unknown-idp.example" }).count()).toBe(0);
+    await eventually(() => world.routedTo("someone@unknown-idp.example"), (p) => p === "target", 5000);
+  });
+
+  test("the overview, unmatched traffic and waves pages have no serious accessibility violations", async () => {
     for (const [link, heading] of [["Overview", "Overview"], ["Unmatched traffic", "Unmatched traffic"], ["Waves", "Waves"]] as const) {
       await page.getByRole("link", { name: link, exact: true }).click();
       expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe(heading);
