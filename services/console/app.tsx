@@ -3,6 +3,7 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { CodedError } from "../../shared/errors.ts";
+import { statusOf } from "../http/problem.ts";
 import type { ProviderCatalog } from "../../shared/providers.ts";
 import type { EventStore } from "../../db/event-store.ts";
 import type { OutcomeStore } from "../../db/outcome-store.ts";
@@ -79,7 +80,7 @@ export function createConsole(deps: ConsoleDeps): (api: ApiDispatch) => Hono<Con
 
     app.onError(async (error, c) => {
       if (error instanceof CodedError) {
-        return render(c, <MessagePage chrome={anonymous} title="Refused" message={`${error.code}: ${error.message}`} link={{ href: "/console", label: "Back to the overview" }} />, 400);
+        return render(c, <MessagePage chrome={anonymous} title="Refused" message={`${error.code}: ${error.message}`} link={{ href: "/console", label: "Back to the overview" }} />, statusOf(error.code));
       }
       throw error; // the API's handler logs it and answers without internals
     });

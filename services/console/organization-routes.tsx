@@ -8,13 +8,9 @@ import { organizationIdParam } from "../commands/input.ts";
 import { chromeOf, render, requireConsoleScope, type ConsoleContext, type ConsoleDeps, type ConsoleEnv } from "./app.tsx";
 import { ACTIONS, ApiRefusalPage, ConfirmPage, OrganizationPage, type Action, type OrganizationHealth } from "./organization.tsx";
 import { OrganizationsPage } from "./pages.tsx";
+import { describeEvent } from "./describe-event.ts";
 
 const PAGE = 50;
-const DONE: Record<Action, (body: Record<string, unknown>) => string> = {
-  migrate: (b) => `Migrated: now on ${String(b.provider)} (log position ${String(b.position)}).`,
-  rollback: (b) => `Rolled back: now on ${String(b.provider)} (log position ${String(b.position)}).`,
-  preflight: (b) => `Preflight of ${String(b.provider)} ${b.passed ? "passed" : "failed"}.`,
-};
 
 /** Organizations: search, one organization, and its migrate / rollback / preflight actions (a reason, a confirmation, then the API). */
 export function organizationPages(deps: ConsoleDeps, api: ApiDispatch) {
@@ -41,7 +37,9 @@ export function organizationPages(deps: ConsoleDeps, api: ApiDispatch) {
     if (!organization) return render(c, <ApiRefusalPage chrome={chromeOf(c)} title="No such organization" code="organization_not_found" detail={`organization ${id} does not exist`} back="/console/organizations" />, 404);
     const events = (await deps.store.readStream(streamIdOf(id))).reverse();
     const health = await readApi<OrganizationHealth>(c, api, `/v1/organizations/${encodeURIComponent(id)}/health`);
-    const done = c.req.query("done");
+    // The notice after an action names the event at the position it committed: only the log's own words, never the query's.
+    const at = Number(c.req.query("done"));
+    const doneEvent = Number.isSafeInteger(at) ? events.find((e) => e.position === at) : undefined;
     return render(
       c,
       <OrganizationPage
@@ -52,7 +50,7 @@ export function organizationPages(deps: ConsoleDeps, api: ApiDispatch) {
         providers={[...deps.providers.ids]}
         defaultTarget={deps.providers.defaultTarget}
         canWrite={grantsWrite(c)}
-        done={done ? done.slice(0, 300) : null}
+        done={doneEvent ? `Done: ${describeEvent(doneEvent)} (log position ${doneEvent.position}).` : null}
       />,
     );
   });
@@ -90,7 +88,7 @@ export function organizationPages(deps: ConsoleDeps, api: ApiDispatch) {
       const result = (await answer.json()) as Record<string, unknown>;
       const back = `/console/organizations/${encodeURIComponent(id)}`;
       if (!answer.ok) return render(c, <ApiRefusalPage chrome={chromeOf(c)} title="Not done" code={String(result.code)} detail={String(result.detail)} back={back} />, answer.status);
-      return c.redirect(`${back}?${new URLSearchParams({ done: DONE[action](result) })}`, 303);
+      return c.redirect(`${back}?done=${Number(result.position)}`, 303);
     });
   }
   return app;

@@ -52,8 +52,7 @@ export function readPages(deps: ConsoleDeps, api: ApiDispatch) {
 
   app.get("/unmatched", async (c) => {
     const rows = deps.unmatched ? await deps.unmatched.list({ limit: 200 }) : null;
-    const done = c.req.query("done");
-    return render(c, <UnmatchedPage chrome={chromeOf(c, "/console/unmatched")} rows={rows} canWrite={grants(c.get("session").scopes, "migrations:write")} done={done ? done.slice(0, 300) : null} />);
+    return render(c, <UnmatchedPage chrome={chromeOf(c, "/console/unmatched")} rows={rows} canWrite={grants(c.get("session").scopes, "migrations:write")} done={await linkedNotice(deps, c.req.query("linked"))} />);
   });
 
   // Linking an unmatched identifier is the API's POST /v1/organizations/{id}/identifiers, as the operator.
@@ -72,10 +71,19 @@ export function readPages(deps: ConsoleDeps, api: ApiDispatch) {
     );
     const result = (await answer.json()) as Record<string, unknown>;
     if (!answer.ok) return render(c, <ApiRefusalPage chrome={chromeOf(c)} title="Not linked" code={String(result.code)} detail={String(result.detail)} back="/console/unmatched" />, answer.status);
-    return c.redirect(`/console/unmatched?${new URLSearchParams({ done: `Linked ${text("kind")} ${text("value")} to ${organization}.` })}`, 303);
+    return c.redirect(`/console/unmatched?${new URLSearchParams({ linked: `${organization} ${text("kind")} ${text("value")}` })}`, 303);
   });
   app.get("/waves", async (c) => render(c, <WavesPage chrome={chromeOf(c, "/console/waves")} waves={await deps.store.listWaves()} />));
   return app;
+}
+
+/** "Linked ..." only when the organization does hold that identifier now: the notice repeats the projection, not the query. */
+async function linkedNotice(deps: ConsoleDeps, linked: string | undefined): Promise<string | null> {
+  const [organization, kind, ...value] = (linked ?? "").split(" ");
+  if (!organization || !kind || value.length === 0) return null;
+  const found = await deps.store.getOrganization(organization).catch(() => null);
+  const identifier = found?.identifiers.find((i) => i.kind === kind && i.value === value.join(" "));
+  return identifier ? `Linked ${identifier.kind} ${identifier.value} to ${found!.id}.` : null;
 }
 
 async function overview(deps: ConsoleDeps, at: number): Promise<OverviewData> {

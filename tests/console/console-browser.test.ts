@@ -60,7 +60,7 @@ describe("the console in a real browser", () => {
     await page.getByRole("button", { name: "Confirm: migrate" }).click();
 
     await page.waitForURL(/\/console\/organizations\/acme\?done=/);
-    expect(await page.getByRole("status").textContent()).toContain("Migrated: now on target");
+    expect(await page.getByRole("status").textContent()).toMatch(/^Done: Migrated from legacy to target \(log position \d+\)\.$/);
     expect(await page.locator("#current-provider").textContent()).toBe("target");
     const newest = page.locator("#timeline tbody tr").first();
     const cells = await newest.locator("td").allTextContents();
@@ -92,7 +92,7 @@ describe("the console in a real browser", () => {
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Preflight acme?");
     await page.getByRole("button", { name: "Confirm: preflight" }).click();
     await page.waitForURL(/\/console\/organizations\/acme\?done=/);
-    expect(await page.getByRole("status").textContent()).toMatch(/^Preflight of target (passed|failed)\.$/);
+    expect(await page.getByRole("status").textContent()).toMatch(/^Done: Preflight of target: (passed|failed) /);
     const cells = await page.locator("#timeline tbody tr").first().locator("td").allTextContents();
     expect(cells[1]).toStartWith("Preflight of target:");
     expect(cells.slice(2, 4)).toEqual(["console-admin@embedded", "console test: before wave 2"]);
@@ -128,7 +128,7 @@ describe("the console in a real browser", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel("Organization id for domain unknown-idp.example").fill("globex");
     await row.getByRole("button", { name: "Link" }).click();
-    await page.waitForURL(/\/console\/unmatched\?done=/);
+    await page.waitForURL(/\/console\/unmatched\?linked=/);
     expect(await page.getByRole("status").textContent()).toBe("Linked domain unknown-idp.example to globex.");
     expect(await page.locator("main table tbody tr", { hasText: "unknown-idp.example" }).count()).toBe(0);
     await eventually(() => world.routedTo("someone@unknown-idp.example"), (p) => p === "target", 5000);

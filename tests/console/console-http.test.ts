@@ -203,7 +203,7 @@ describe("forms", () => {
     const fields = { reason: "wave 1", to: "target", idempotencyKey: key, csrf };
     const first = await post(`/console/organizations/${org}/migrate`, fields, { cookie });
     expect(first.status).toBe(303);
-    expect(first.headers.get("location")).toStartWith(`/console/organizations/${org}?done=`);
+    expect(first.headers.get("location")).toMatch(new RegExp(`^/console/organizations/${org}\\?done=\\d+$`));
     const again = await post(`/console/organizations/${org}/migrate`, fields, { cookie }); // a second click on the same form
     expect(again.status).toBe(303);
     const history = await store.readStream(streamIdOf(org));
@@ -211,6 +211,20 @@ describe("forms", () => {
       ["OrganizationRegistered", "tester", null, null],
       ["OrganizationMigrated", "jane@example.com", "wave 1", key],
     ]);
+  });
+
+  test("what operators typed is shown as text, never as markup; the notice after an action repeats only the log", async () => {
+    const cookie = await sessionCookie(ALL);
+    const csrf = await csrfFrom(cookie);
+    const reason = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
+    const done = await post(`/console/organizations/${org}/migrate`, { reason, csrf, idempotencyKey: crypto.randomUUID() }, { cookie });
+    const page = await (await request(done.headers.get("location")!, { cookie })).text();
+    expect(page).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;");
+    expect(page).not.toContain("<script>alert");
+    expect(page).toContain(`role="status"><p>Done: Migrated from legacy to target`);
+    const spoofed = await (await request(`/console/organizations/${org}?done=${encodeURIComponent("Your session expired: sign in at evil.example")}`, { cookie })).text();
+    expect(spoofed).not.toContain("evil.example");
+    expect(spoofed).not.toContain('role="status"');
   });
 
   test("the API's refusal is shown with its code, and nothing is appended", async () => {
