@@ -2,7 +2,7 @@ import { beforeAll, beforeEach, describe, expect, setDefaultTimeout, test } from
 import { Hono } from "hono";
 import { openEventStore, type EventStore } from "../../db/event-store.ts";
 import { openPglite } from "../../db/pglite.ts";
-import { createCommandsApp } from "../../services/commands/app.ts";
+import { createCommandsApp, type ApiDispatch } from "../../services/commands/app.ts";
 import { createTokenVerifier } from "../../services/commands/auth.ts";
 import { createConsole, signedInLanding } from "../../services/console/app.tsx";
 import { consoleSessions, SESSION_COOKIE, SESSION_TTL_SECONDS, type Sessions } from "../../services/console/session.ts";
@@ -167,6 +167,20 @@ describe("sessions", () => {
     expect(out.status).toBe(303);
     expect(out.headers.get("location")).toBe("/console/sign-in");
     expect(out.headers.get("set-cookie")).toStartWith(`${SESSION_COOKIE}=; Path=/; Max-Age=0;`);
+  });
+
+  test("the console's way into the API still faces the API's scope checks, and records the operator as actor", async () => {
+    let dispatch!: ApiDispatch;
+    const verifyToken = await createTokenVerifier({ secret: randomSecret("api") });
+    createCommandsApp({ store, providers: PROVIDERS, verifyToken, log: () => {}, console: (api) => ((dispatch = api), new Hono()) });
+    const migrate = () => new Request(`http://console.internal/v1/organizations/${org}/migrate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ reason: "through the console" }) });
+    const reader = await dispatch(migrate(), { subject: "reader@example.com", scopes: new Set(["migrations:read"]) });
+    expect([reader.status, (await reader.json()).code]).toEqual([403, "insufficient_scope"]);
+    expect((await dispatch(migrate(), { subject: "writer@example.com", scopes: new Set(["migrations:write"]) })).status).toBe(200);
+    expect((await store.readStream(streamIdOf(org))).map((e) => [e.type, e.metadata.actor])).toEqual([
+      ["OrganizationRegistered", "tester"],
+      ["OrganizationMigrated", "writer@example.com"],
+    ]);
   });
 
   test("the console's cookie is not an API credential", async () => {
