@@ -2,7 +2,7 @@ import { VersionConflict } from "../shared/errors.ts";
 import type { LogEventType } from "../shared/log-events.ts";
 import { EVENT_SCHEMA_VERSION, type EventMetadata, type EventType, type OrganizationEvent, type RecordedEvent } from "../shared/events.ts";
 import { translateAppendError } from "./constraint-errors.ts";
-import { and, asc, eq, fillPlaceholders, inArray, lte, sql as q, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, fillPlaceholders, inArray, lte, sql as q, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { EVENT_FIELDS, EVENT_RETURNING, toRecordedEvent, type EventRow } from "./event-rows.ts";
 import { ormOf, preparedOn } from "./orm.ts";
@@ -75,8 +75,12 @@ export type EventStore = Streams & {
   /** Forgets idempotency keys older than `maxAgeHours`; returns how many. */
   expireIdempotencyKeys(maxAgeHours: number): Promise<number>;
   readLog(query: LogQuery): Promise<LogPage>;
+  /** The last `limit` events committed, newest first (a glance for the console: no cursor, no horizon). */
+  readRecent(limit: number): Promise<RecordedEvent[]>;
   getOrganization(id: string): Promise<OrganizationView | null>;
   listOrganizations(filter: OrganizationFilter): Promise<OrganizationView[]>;
+  /** How many organizations each provider serves (the console's progress toward the target). */
+  countOrganizationsByProvider(): Promise<Map<string, number>>;
   getWave(id: string): Promise<WaveView | null>;
   /** A named lease for one runner among replicas (see db/leases.ts). */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
@@ -108,8 +112,11 @@ export async function openEventStore(db: Database, options: { projections?: read
     expireIdempotencyKeys: async (maxAgeHours) =>
       (await db.query("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1::int) RETURNING 1", [maxAgeHours])).length,
     readLog: (query) => readLog(db, query),
+    readRecent: async (limit) => (await ormOf(db).select(EVENT_FIELDS).from(eventsTable).orderBy(desc(eventsTable.position)).limit(limit)).map(toRecordedEvent),
     getOrganization: (id) => readOrganization(db, id),
     listOrganizations: (filter) => listOrganizations(db, filter),
+    countOrganizationsByProvider: async () =>
+      new Map((await db.query<{ provider: string; n: number }>("SELECT provider, count(*)::float8 AS n FROM organizations GROUP BY provider")).map((r) => [r.provider, r.n])),
     getWave: (id) => readWave(db, id),
     acquireLease: (name, holder, ttlMs) => acquireLease(db, name, holder, ttlMs),
     releaseLease: (name, holder) => releaseLease(db, name, holder),

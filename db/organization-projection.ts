@@ -211,8 +211,11 @@ export async function readOrganization(sql: Sql, id: string): Promise<Organizati
   return found[0] ? toView(found[0]) : null;
 }
 
-/** `tags`: organizations carrying every one of them. */
-export type OrganizationFilter = { provider?: string; tags?: string[]; after?: string; limit: number };
+/** `tags`: organizations carrying every one of them; `search`: text found in the id, the name or an identifier's value (any case). */
+export type OrganizationFilter = { provider?: string; tags?: string[]; search?: string; after?: string; limit: number };
+
+/** `text` as a LIKE pattern matching it anywhere, its own `%`, `_` and `\` taken literally. */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export async function listOrganizations(sql: Sql, filter: OrganizationFilter): Promise<OrganizationView[]> {
   const found = await ormOf(sql)
@@ -223,6 +226,10 @@ export async function listOrganizations(sql: Sql, filter: OrganizationFilter): P
         filter.provider !== undefined ? eq(organizations.provider, filter.provider) : undefined,
         filter.tags !== undefined && filter.tags.length > 0 ? q`${organizations.tags} @> ${q.param(filter.tags)}::jsonb` : undefined,
         filter.after !== undefined ? gt(organizations.id, filter.after) : undefined,
+        filter.search !== undefined && filter.search !== ""
+          ? q`(${organizations.id} ILIKE ${containing(filter.search)} OR ${organizations.name} ILIKE ${containing(filter.search)}
+               OR EXISTS (SELECT 1 FROM ${identifiersTable} i WHERE i.organization_id = ${organizations.id} AND i.value ILIKE ${containing(filter.search)}))`
+          : undefined,
       ),
     )
     .orderBy(asc(organizations.id))

@@ -35,12 +35,19 @@ import { unmatchedRecord } from "./router/unmatched-record.ts";
 import { unmatchedObserver } from "./router/observe-unmatched.ts";
 import { storeOutcomes } from "./commands/store-outcomes.ts";
 import { startGuard } from "./commands/guard.ts";
-import type { GuardSettings, PreflightPolicy } from "./settings.ts";
+import type { ConsoleOidcSettings, GuardSettings, PreflightPolicy } from "./settings.ts";
 import { preflightProbe } from "./commands/preflight.ts";
 import { outcomeRecorder } from "./router/outcome-recorder.ts";
 import { outcomeObserver } from "./router/observe-outcome.ts";
 import { flushOutcomes } from "./router/flush-outcomes.ts";
+import { oidcSignInRoutes } from "./console/oidc-sign-in.ts";
+import { createConsole, signedInLanding } from "./console/app.tsx";
+import { consoleSessions } from "./console/session.ts";
+import { signInLinks } from "./console/sign-in-links.ts";
 
+
+/** Who signs in with the embedded default's one-time link: the actor of what they do in the console. */
+export const CONSOLE_ADMIN = "console-admin@embedded";
 
 /** Builds the command API from the environment and an open database (migrating it first). */
 export async function composeCommands(options: {
@@ -55,6 +62,12 @@ export async function composeCommands(options: {
   outcomeRetentionDays?: number;
   guard?: GuardSettings;
   preflightPolicy?: PreflightPolicy;
+  /**
+   * The web console: its session key, whether this process prints one-time sign-in links (the
+   * embedded default), and the production sign-in with the company's IdP (CONSOLE_OIDC_*), whose
+   * routes call the console's `signedIn` (which starts the session).
+   */
+  console?: { sessionSecret?: string; signInLinks?: boolean; oidc?: ConsoleOidcSettings | null };
 }) {
   const auth = await authFromSettings(options.auth, options.dataDir);
   const verifyToken = await createTokenVerifier(auth.options);
@@ -77,6 +90,8 @@ export async function composeCommands(options: {
   // Preflight probes go through the router's own forwarding path (same headers, Host, TLS rules).
   const forward = providerForwarder(options.config, await upstreamFetch(options.config.providers), { log: options.log });
   const preflight = preflightProbe({ providers: options.config.providers, forward, publicUrl: options.config.publicUrl, ...(options.preflightPolicy ? { budgetMs: options.preflightPolicy.budgetMs } : {}) });
+  const links = options.console?.signInLinks ? signInLinks() : undefined;
+  const sessions = await consoleSessions(options.console?.sessionSecret ? { secret: options.console.sessionSecret } : {});
   const app = createCommandsApp({
     store,
     providers: providerCatalog(options.config),
@@ -91,6 +106,17 @@ export async function composeCommands(options: {
     unmatched,
     preflight,
     ...(options.preflightPolicy ? { preflightPolicy: options.preflightPolicy } : {}),
+    console: createConsole({
+      store,
+      providers: providerCatalog(options.config),
+      sessions,
+      outcomes,
+      unmatched,
+      ...(links ? { links } : {}),
+      ...(options.console?.oidc
+        ? { oidc: { routes: oidcSignInRoutes({ ...options.console.oidc, log: options.log, signedIn: signedInLanding(sessions) }), label: new URL(options.console.oidc.issuer).host } }
+        : {}),
+    }),
   });
   // A retry comes within minutes; keys are kept IDEMPOTENCY_KEY_TTL_HOURS, then forgotten hourly.
   const expire = () =>
@@ -107,6 +133,10 @@ export async function composeCommands(options: {
     store,
     guard,
     adminTokenFile: auth.adminTokenFile,
+    /** A one-time console sign-in path (the embedded default prints it at start), as the embedded admin. */
+    consoleSignInPath: links
+      ? async () => `/console/sign-in?link=${await links.issue({ subject: CONSOLE_ADMIN, scopes: new Set(["migrations:read", "migrations:write", "admin"]) })}`
+      : undefined,
     stop: () => {
       clearInterval(expiry);
       stopOutcomes();

@@ -21,7 +21,7 @@ await startOrExit(async () => {
   const pinSecret = settings.routerPinSecret ?? (await devSecret(dir, "pin.secret"));
   const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate", log, pingIntervalMs: settings.natsPingIntervalMs, ...(natsUrl ? { natsUrl } : {}) });
   const router = await composeRouter({ config, db, pinSecret, log, bus, pollMs: settings.routePollMs, accessLog: settings.routerAccessLog, timeouts: settings.routerTimeouts, timeoutMs: clientTimeoutMs(settings.databaseTimeoutMs), horizonMaxAgeMs: settings.horizonMaxAgeMs, outcomeFlushMs: settings.outcomeFlushMs });
-  const commands = await composeCommands({ config, db, dataDir: dir, log, bus, idempotencyKeyTtlHours: settings.idempotencyKeyTtlHours, auth: settings.auth, horizonMaxAgeMs: settings.horizonMaxAgeMs, outcomeRetentionDays: settings.outcomeRetentionDays, guard: settings.guard, preflightPolicy: settings.preflightPolicy });
+  const commands = await composeCommands({ config, db, dataDir: dir, log, bus, idempotencyKeyTtlHours: settings.idempotencyKeyTtlHours, auth: settings.auth, horizonMaxAgeMs: settings.horizonMaxAgeMs, outcomeRetentionDays: settings.outcomeRetentionDays, guard: settings.guard, preflightPolicy: settings.preflightPolicy, console: { ...settings.console, signInLinks: true } });
   const servers: Server[] = [];
   const demo = settings.configPath === undefined;
   if (demo) {
@@ -35,6 +35,8 @@ await startOrExit(async () => {
   servers.push(api, proxy, admin);
 
   const tokenFile = commands.adminTokenFile ?? "<your token>";
+  // Printed here only: the token is single-use, expires, and goes in no log line.
+  const signIn = await commands.consoleSignInPath!();
   console.log(
     [
       `ssomigrate on :${proxy.port} (admin :${admin.port}, API :${api.port}); embedded: ${databaseUrl ? "PostgreSQL" : `PGlite in ${dir}/pglite`}, providers from ${source}`,
@@ -42,6 +44,7 @@ await startOrExit(async () => {
       `  admin      http://localhost:${admin.port}   /healthz /readyz /status /metrics (listening on ${settings.routerAdmin.host})`,
       `  API        http://localhost:${api.port}   admin token: ${tokenFile} (listening on ${settings.api.host})`,
       ...(commands.adminTokenFile ? ["             the admin token lasts 30 days and is renewed by a start in its last week; to revoke it, delete auth.secret and restart"] : []),
+      `  console    http://localhost:${api.port}${signIn}   (one-time sign-in link, valid 15 minutes; restart for a new one)`,
       ...(demo ? ["  demo providers: legacy http://127.0.0.1:9001, target http://127.0.0.1:9002"] : []),
       "",
       "Try it:",

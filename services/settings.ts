@@ -84,8 +84,8 @@ export type Settings = {
   /** PREFLIGHT_REQUIRED / PREFLIGHT_MAX_AGE_MINUTES. */
   preflightPolicy: PreflightPolicy;
   auth: AuthSettings;
-  /** The operators' console; `oidc` null when no CONSOLE_OIDC_* variable is set. */
-  console: { oidc: ConsoleOidcSettings | null };
+  /** The operators' console: `oidc` null when no CONSOLE_OIDC_* variable is set; `sessionSecret` (CONSOLE_SESSION_SECRET) signs its sessions (unset: a random key per process). */
+  console: { oidc: ConsoleOidcSettings | null; sessionSecret?: string };
   /** Values no log line may carry (URL passwords, signing secrets): every logger masks them. */
   secrets: string[];
 };
@@ -188,6 +188,7 @@ const ENVIRONMENT = z.object({
   CONSOLE_OIDC_ROLE_MAP: roleMap,
   CONSOLE_OIDC_COOKIE_SECRET: secret32,
   CONSOLE_OIDC_TIMEOUT_MS: positive(10_000),
+  CONSOLE_SESSION_SECRET: secret32,
 });
 
 /** The names of every variable the services read (docker-compose's environments are checked against it). */
@@ -255,8 +256,8 @@ export function loadSettings(environment: Record<string, string | undefined>, se
           },
     preflightPolicy: { required: e.PREFLIGHT_REQUIRED === "on", maxAgeMinutes: e.PREFLIGHT_MAX_AGE_MINUTES, budgetMs: Math.max(500, Math.floor(e.DATABASE_TIMEOUT_MS / 2)) },
     auth,
-    console: { oidc: consoleOidc },
-    secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: [e.AUTH_SECRET, e.ROUTER_PIN_SECRET, e.CONSOLE_OIDC_CLIENT_SECRET, e.CONSOLE_OIDC_COOKIE_SECRET] }),
+    console: { oidc: consoleOidc, ...(e.CONSOLE_SESSION_SECRET ? { sessionSecret: e.CONSOLE_SESSION_SECRET } : {}) },
+    secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: [e.AUTH_SECRET, e.ROUTER_PIN_SECRET, e.CONSOLE_OIDC_CLIENT_SECRET, e.CONSOLE_OIDC_COOKIE_SECRET, e.CONSOLE_SESSION_SECRET] }),
   };
 }
 
@@ -341,7 +342,7 @@ export function providerHeaderValues(config: Config, source = "SSOMIG_CONFIG"): 
  * quote the whole DATABASE_URL, password included).
  */
 export async function startOrExit(start: () => Promise<void>): Promise<void> {
-  const scrub = scrubber(secretsIn({ databaseUrl: env("DATABASE_URL"), natsUrl: env("NATS_URL"), others: [env("AUTH_SECRET"), env("ROUTER_PIN_SECRET"), env("CONSOLE_OIDC_CLIENT_SECRET"), env("CONSOLE_OIDC_COOKIE_SECRET")] }));
+  const scrub = scrubber(secretsIn({ databaseUrl: env("DATABASE_URL"), natsUrl: env("NATS_URL"), others: [env("AUTH_SECRET"), env("ROUTER_PIN_SECRET"), env("CONSOLE_OIDC_CLIENT_SECRET"), env("CONSOLE_OIDC_COOKIE_SECRET"), env("CONSOLE_SESSION_SECRET")] }));
   try {
     await start();
   } catch (error) {

@@ -175,6 +175,14 @@ function requirePassingPreflight(state: RegisteredOrganization, to: string, sinc
   if (why) throw new DomainError("preflight_required", `organization ${state.id}: ${why}; run POST /v1/organizations/${state.id}/preflight first`);
 }
 
+/** A reason a command may carry without needing one (a preflight's): the same rules when given. */
+export function optionalReason(reason: string | undefined): string | null {
+  if (reason === undefined || reason.trim() === "") return null;
+  const fault = textFault(reason, { max: MAX_REASON, multiline: true });
+  if (fault) throw new DomainError("invalid_reason", `the reason ${fault}`);
+  return reason.trim();
+}
+
 function requireReason(reason: string): string {
   const trimmed = typeof reason === "string" ? reason.trim() : "";
   if (trimmed === "") throw new DomainError("reason_required", "a migration or rollback needs a reason (it goes into the audit log)");

@@ -138,10 +138,10 @@ const ROUTES: Route[] = [
   },
   {
     method: "POST", path: "/v1/organizations/:id/preflight", tag: "migrations", summary: "Probe a provider for the organization and record the result", scope: "migrations:write",
-    description: "A failing preflight is recorded too, and answered 200 with `passed: false`. The body is optional (`to` defaults to the target provider). With an `Idempotency-Key`, a retry gets the first answer without probing or recording again.",
+    description: "A failing preflight is recorded too, and answered 200 with `passed: false`. The body is optional (`to` defaults to the target provider; a `reason` goes into the event's metadata). With an `Idempotency-Key`, a retry gets the first answer without probing or recording again.",
     body: { schema: preflightBody, required: false },
     ok: { 200: { description: "What was checked", schema: preflightResultSchema } },
-    codes: ["preflight_not_configured", ...JSON_BODY, "organization_not_found", "unknown_provider", "invalid_idempotency_key", "idempotency_key_reused", ...STORE],
+    codes: ["preflight_not_configured", ...JSON_BODY, "organization_not_found", "unknown_provider", "invalid_reason", "invalid_idempotency_key", "idempotency_key_reused", ...STORE],
   },
   {
     method: "PUT", path: "/v1/organizations/:id/guard", tag: "migrations", summary: "Switch the migration guard on or off for the organization", scope: "migrations:write",

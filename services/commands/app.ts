@@ -7,7 +7,7 @@ import type { HorizonReading } from "../../db/horizon.ts";
 import { errorHandler, problem } from "../http/problem.ts";
 import { allowedMethods } from "../http/allowed-methods.ts";
 import type { Log } from "../http/log.ts";
-import { requireScope, type Principal, type VerifyToken } from "./auth.ts";
+import { internalEnv, requireScope, type Principal, type VerifyToken } from "./auth.ts";
 import type { AppendedChange } from "./execute-command.ts";
 import { onlyQuery } from "./input.ts";
 import { logRoutes } from "./log-routes.ts";
@@ -50,7 +50,16 @@ export type CommandsDeps = {
   now?: () => number;
   /** Now, for waves' soak times (injected in tests). */
   clock?: () => Date;
+  /**
+   * The web console (issue 14 §3), mounted at /console. Built with `api`, which runs a request
+   * through this app's own routes as a signed-in operator: the console's writes take the API's
+   * command path (validation, events, idempotency, scope checks), never a second one.
+   */
+  console?: (api: ApiDispatch) => Hono<any>;
 };
+
+/** Runs `request` (a `/v1/...` URL) through the API as `principal`, as if it had sent a valid bearer token. */
+export type ApiDispatch = (request: Request, principal: Principal) => Promise<Response>;
 
 export type CommandsEnv = { Variables: { principal: Principal; requestId: string } };
 
@@ -186,5 +195,10 @@ export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {
     return c.json(await document);
   });
   app.route("/", referenceRoutes());
+
+  if (deps.console) {
+    const dispatch: ApiDispatch = async (request, principal) => app.fetch(request, internalEnv(principal));
+    app.route("/console", deps.console(dispatch));
+  }
   return app;
 }

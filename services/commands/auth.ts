@@ -21,6 +21,25 @@ export type AuthOptions = {
 
 export type VerifyToken = (token: string) => Promise<Principal>;
 
+/**
+ * The console's requests into the API's own routes carry their signed-in operator here, in the
+ * `env` argument of `app.fetch(request, env)`, keyed by a symbol private to this module. Nothing
+ * a client sends can set it (a served request's env is the runtime's own object), so the bearer
+ * check stays the only way in from outside; the scope check below applies to both alike.
+ */
+const INTERNAL_PRINCIPAL = Symbol("ssomigrate internal principal");
+
+/** The `env` for dispatching a request into the API as `principal` (see INTERNAL_PRINCIPAL). */
+export const internalEnv = (principal: Principal): Record<symbol, Principal> => ({ [INTERNAL_PRINCIPAL]: principal });
+
+function internalPrincipalOf(env: unknown): Principal | null {
+  if (typeof env !== "object" || env === null) return null;
+  return (env as Record<symbol, Principal | undefined>)[INTERNAL_PRINCIPAL] ?? null;
+}
+
+/** Whether `scopes` satisfy `scope` (write includes read, admin includes everything). */
+export const grants = (scopes: ReadonlySet<string>, scope: Scope): boolean => SATISFIES[scope].some((s) => scopes.has(s));
+
 /** Scopes that satisfy each requirement: write includes read, admin includes everything. */
 const SATISFIES: Record<Scope, Scope[]> = {
   "migrations:read": ["migrations:read", "migrations:write", "admin"],
@@ -101,15 +120,18 @@ function scopesOf(payload: Record<string, unknown>): Set<string> {
   return new Set();
 }
 
+async function bearerPrincipal(verify: VerifyToken, header: string | undefined): Promise<Principal> {
+  if (!header) throw new CodedError("missing_token", "this endpoint needs Authorization: Bearer <token>");
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header);
+  if (!match) throw new CodedError("invalid_token", "the Authorization header is not a bearer token");
+  return verify(match[1]!);
+}
+
 /** Middleware: a valid bearer token with `scope` (or a scope that includes it). */
 export function requireScope(verify: VerifyToken, scope: Scope) {
   const accepted = SATISFIES[scope];
   return createMiddleware<{ Variables: { principal: Principal } }>(async function authorize(c, next) {
-    const header = c.req.header("authorization");
-    if (!header) throw new CodedError("missing_token", "this endpoint needs Authorization: Bearer <token>");
-    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header);
-    if (!match) throw new CodedError("invalid_token", "the Authorization header is not a bearer token");
-    const principal = await verify(match[1]!);
+    const principal = internalPrincipalOf(c.env) ?? (await bearerPrincipal(verify, c.req.header("authorization")));
     if (!accepted.some((s) => principal.scopes.has(s))) {
       throw new CodedError("insufficient_scope", `this endpoint needs the ${scope} scope`, { requiredScope: scope });
     }

@@ -15,7 +15,7 @@ await startOrExit(async () => {
   const { databaseUrl, natsUrl, dataDir: dir } = settings;
   const bus = openBus({ prefix: settings.natsPrefix, name: "ssomigrate-commands", log, pingIntervalMs: settings.natsPingIntervalMs, ...(natsUrl ? { natsUrl } : {}) });
   const db = await openDatabase({ dataDir: dir, applicationName: "ssomigrate-commands", timeoutMs: settings.databaseTimeoutMs, ...(databaseUrl ? { databaseUrl } : {}) });
-  const { app, adminTokenFile, stop: stopCommands } = await composeCommands({ config, db, dataDir: dir, log, bus, idempotencyKeyTtlHours: settings.idempotencyKeyTtlHours, auth: settings.auth, horizonMaxAgeMs: settings.horizonMaxAgeMs, outcomeRetentionDays: settings.outcomeRetentionDays, guard: settings.guard, preflightPolicy: settings.preflightPolicy });
+  const { app, adminTokenFile, stop: stopCommands } = await composeCommands({ config, db, dataDir: dir, log, bus, idempotencyKeyTtlHours: settings.idempotencyKeyTtlHours, auth: settings.auth, horizonMaxAgeMs: settings.horizonMaxAgeMs, outcomeRetentionDays: settings.outcomeRetentionDays, guard: settings.guard, preflightPolicy: settings.preflightPolicy, console: settings.console });
   const server = await serve({ port: settings.api.port, hostname: settings.api.host, fetch: app.fetch });
   console.log(
     `ssomigrate command API on :${server.port} (address ${settings.api.host}; ${databaseUrl ? `PostgreSQL ${displayUrl(databaseUrl)}` : `PGlite in ${dir}/pglite`}, hints via ${natsUrl ? `NATS ${displayUrl(natsUrl)}` : "nothing: routers poll"})`,

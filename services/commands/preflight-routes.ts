@@ -2,13 +2,13 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { CodedError } from "../../shared/errors.ts";
 import { streamIdOf } from "../../shared/events.ts";
-import { fold } from "../../shared/organization.ts";
+import { fold, optionalReason } from "../../shared/organization.ts";
 import { requireScope } from "./auth.ts";
 import type { CommandsDeps, CommandsEnv } from "./app.ts";
 import { executeCommand, executePreparedCommand } from "./execute-command.ts";
 import { fingerprint, idempotencyKeyFrom, readJson } from "./input.ts";
 
-export const preflightBody = z.object({ to: z.string().max(32).optional() }).strict();
+export const preflightBody = z.object({ to: z.string().max(32).optional(), reason: z.string().optional() }).strict();
 export const guardBody = z.object({ enabled: z.boolean() }).strict();
 
 /**
@@ -27,6 +27,7 @@ export function preflightRoutes(deps: CommandsDeps) {
     const { value, raw } = c.req.header("content-type") ? await readJson(c, preflightBody) : { value: {} as z.infer<typeof preflightBody>, raw: "" };
     const provider = value.to ?? deps.providers.defaultTarget;
     if (!deps.providers.ids.includes(provider)) throw new CodedError("unknown_provider", `no provider ${provider} is configured`);
+    const reason = optionalReason(value.reason);
     const key = idempotencyKeyFrom(c.req.header("idempotency-key"));
     // The probes run after the key is claimed: a retry gets the first answer, and neither probes nor records again.
     const stored = await executePreparedCommand(
@@ -42,7 +43,7 @@ export function preflightRoutes(deps: CommandsDeps) {
       {
         actor: c.get("principal").subject,
         requestId: c.get("requestId"),
-        reason: null,
+        reason,
         ...(key ? { idempotency: { key, fingerprint: await fingerprint(c.req.method, c.req.path, raw) } } : {}),
       },
       (o, command) => {

@@ -244,6 +244,7 @@ const SPECIFIC: Case[] = [
   { route: "POST /v1/organizations/{id}/preflight", code: "preflight_not_configured", send: async () => ({ path: `/v1/organizations/${await organization()}/preflight`, app: "bare" }) },
   { route: "POST /v1/organizations/{id}/preflight", code: "organization_not_found", send: async () => ({ path: `/v1/organizations/${unique("none")}/preflight` }) },
   ...preconditionCases("POST /v1/organizations/{id}/preflight").filter((c) => c.code === "invalid_idempotency_key" || c.code === "idempotency_key_reused"),
+  { route: "POST /v1/organizations/{id}/preflight", code: "invalid_reason", send: async () => ({ path: `/v1/organizations/${await organization()}/preflight`, body: { reason: "bad\u0000reason" } }) },
   { route: "POST /v1/organizations/{id}/preflight", code: "unknown_provider", send: async () => ({ path: `/v1/organizations/${await organization()}/preflight`, body: { to: "nowhere" } }) },
 
   { route: "PUT /v1/organizations/{id}/guard", code: "invalid_organization_id", send: at("/v1/organizations/UPPER/guard", { body: { enabled: true } }) },
