@@ -12,6 +12,7 @@ import type { ApiDispatch } from "../commands/app.ts";
 import { grants, type Principal, type Scope } from "../commands/auth.ts";
 import { CONSOLE_CSS, LIVE_JS } from "./assets.ts";
 import { organizationPages } from "./organization-routes.tsx";
+import { wavePages } from "./wave-routes.tsx";
 import { readPages } from "./read-routes.tsx";
 import { MessagePage, SignInPage } from "./pages.tsx";
 import type { Session, Sessions } from "./session.ts";
@@ -138,6 +139,7 @@ export function createConsole(deps: ConsoleDeps): (api: ApiDispatch) => Hono<Con
     app.use(requireConsoleScope("migrations:read"));
     app.route("/", readPages(deps, api));
     app.route("/organizations", organizationPages(deps, api));
+    app.route("/waves", wavePages(deps, api));
     return app;
   };
 }

@@ -1,9 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import type { RecordedEvent } from "../../shared/events.ts";
-import { EVENT_TYPES } from "../../shared/events.ts";
+import { LOG_EVENT_TYPES } from "../../shared/log-events.ts";
 import type { OrganizationView } from "../../db/organization-projection.ts";
 import type { StoredUnmatched } from "../../db/unmatched-store.ts";
-import type { WaveView } from "../../db/wave-projection.ts";
 import { Layout, Time, type Chrome } from "./layout.tsx";
 import { EventRows } from "./organization.tsx";
 import { EventHead } from "./overview.tsx";
@@ -81,7 +80,7 @@ export function AuditPage(props: { chrome: Chrome; events: RecordedEvent[]; next
         <label for="type">Event type</label>
         <select id="type" name="type">
           <option value="">any</option>
-          {EVENT_TYPES.map((t) => (
+          {LOG_EVENT_TYPES.map((t) => (
             <option value={t} selected={t === type}>
               {t}
             </option>
@@ -172,46 +171,6 @@ export function UnmatchedPage(props: { chrome: Chrome; rows: StoredUnmatched[] |
           </tbody>
         </table>
       )}
-    </Layout>
-  );
-}
-
-export function WavesPage(props: { chrome: Chrome; waves: WaveView[] }) {
-  return (
-    <Layout title="Waves" chrome={props.chrome}>
-      <table>
-        <caption>{props.waves.length === 0 ? "No wave planned yet" : `${props.waves.length} wave(s)`}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Wave</th>
-            <th scope="col">Status</th>
-            <th scope="col">To</th>
-            <th scope="col">Organizations</th>
-            <th scope="col">Batches done</th>
-            <th scope="col">Last pause</th>
-            <th scope="col">Updated</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.waves.map((w) => (
-            <tr>
-              <th scope="row">
-                {w.state.name} ({w.state.id})
-              </th>
-              <td>{w.state.status}</td>
-              <td>{w.state.to}</td>
-              <td>{w.state.organizations.length}</td>
-              <td>
-                {w.state.batches.length} of {Math.ceil(w.state.organizations.length / w.state.batchSize)}
-              </td>
-              <td>{w.state.pauses.at(-1) ? `${w.state.pauses.at(-1)!.by}: ${w.state.pauses.at(-1)!.reason}` : ""}</td>
-              <td>
-                <Time at={w.updatedAt} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
     </Layout>
   );
 }

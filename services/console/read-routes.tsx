@@ -13,13 +13,13 @@ import { grants } from "../commands/auth.ts";
 import { chromeOf, render, requireConsoleScope, type ConsoleDeps, type ConsoleEnv } from "./app.tsx";
 import { ApiRefusalPage } from "./organization.tsx";
 import { OverviewPage, type OverviewData } from "./overview.tsx";
-import { AuditPage, UnmatchedPage, WavesPage, type AuditQuery } from "./pages.tsx";
+import { AuditPage, UnmatchedPage, type AuditQuery } from "./pages.tsx";
 
 const HOUR_MS = 3600_000;
 const RECENT = 15;
 const AUDIT_PAGE = 50;
 
-/** The read-only pages: overview, audit log (and its export), unmatched traffic, waves. */
+/** The read-only pages: overview, audit log (and its export), unmatched traffic. */
 export function readPages(deps: ConsoleDeps, api: ApiDispatch) {
   const app = new Hono<ConsoleEnv>();
   const now = deps.now ?? Date.now;
@@ -73,7 +73,6 @@ export function readPages(deps: ConsoleDeps, api: ApiDispatch) {
     if (!answer.ok) return render(c, <ApiRefusalPage chrome={chromeOf(c)} title="Not linked" code={String(result.code)} detail={String(result.detail)} back="/console/unmatched" />, answer.status);
     return c.redirect(`/console/unmatched?${new URLSearchParams({ linked: `${organization} ${text("kind")} ${text("value")}` })}`, 303);
   });
-  app.get("/waves", async (c) => render(c, <WavesPage chrome={chromeOf(c, "/console/waves")} waves={await deps.store.listWaves()} />));
   return app;
 }
 

@@ -134,6 +134,23 @@ describe("the console in a real browser", () => {
     await eventually(() => world.routedTo("someone@unknown-idp.example"), (p) => p === "target", 5000);
   });
 
+  test("pauses a running wave with a reason and a confirmation; the wave's history names the operator", async () => {
+    const planned = await world.call("POST", "/v1/waves", { id: "console-wave", name: "Console wave", organizations: ["initech"], batchSize: 1, soakMinutes: 30 });
+    expect(planned.status).toBe(201);
+    await page.getByRole("link", { name: "Waves", exact: true }).click();
+    const row = page.locator("main table tbody tr", { hasText: "console-wave" });
+    expect(await seriousViolations(page)).toEqual([]);
+    await row.getByLabel("Reason").fill("console test: customer IdP change freeze");
+    await row.getByRole("button", { name: "Pause…" }).click();
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Pause wave console-wave?");
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole("button", { name: "Confirm: pause" }).click();
+    await page.waitForURL(/\/console\/waves\?done=console-wave$/);
+    expect(await page.getByRole("status").textContent()).toBe("Wave console-wave is now paused.");
+    const history = await world.call("GET", "/v1/waves/console-wave/events");
+    expect(history.body.events.at(-1)).toMatchObject({ type: "WavePaused", actor: "console-admin@embedded", reason: "console test: customer IdP change freeze" });
+  });
+
   test("the overview, unmatched traffic and waves pages have no serious accessibility violations", async () => {
     for (const [link, heading] of [["Overview", "Overview"], ["Unmatched traffic", "Unmatched traffic"], ["Waves", "Waves"]] as const) {
       await page.getByRole("link", { name: link, exact: true }).click();

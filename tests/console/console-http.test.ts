@@ -8,6 +8,8 @@ import { createConsole, signedInLanding } from "../../services/console/app.tsx";
 import { consoleSessions, SESSION_COOKIE, SESSION_TTL_SECONDS, type Sessions } from "../../services/console/session.ts";
 import { signInLinks, SIGN_IN_LINK_TTL_MS, type SignInLinks } from "../../services/console/sign-in-links.ts";
 import { streamIdOf } from "../../shared/events.ts";
+import { waveStreamIdOf } from "../../shared/wave.ts";
+import { handleWaveCommand } from "../../services/waves/wave-commands.ts";
 import { PROVIDERS, register, run } from "../support/commands.ts";
 import { executeCommand } from "../../services/commands/execute-command.ts";
 import { randomSecret } from "../support/secrets.ts";
@@ -317,5 +319,61 @@ describe("pages", () => {
     expect(await found(`${org}.EXAMPLE`)).toEqual([org]);
     expect(await found("%")).toEqual([]);
     expect(await found("_")).toEqual([]);
+  });
+});
+
+describe("waves", () => {
+  async function plannedWave(): Promise<string> {
+    const waveId = unique("w").toLowerCase().replace(/[^a-z0-9-]/g, "-");
+    await handleWaveCommand(store, { type: "PlanWave", waveId, name: "EU first", to: "target", organizations: [org], batchSize: 1, soakMinutes: 30 }, { actor: "planner", requestId: "r", reason: null });
+    return waveId;
+  }
+  const waveEvents = async (waveId: string) => (await store.readStream(waveStreamIdOf(waveId))).map((e) => [e.type, e.metadata.actor, e.metadata.reason]);
+
+  test("pause, resume and abort: a reason, a confirmation, then the API's command as the operator", async () => {
+    const waveId = await plannedWave();
+    const cookie = await sessionCookie(ALL, "jane@example.com");
+    const csrf = await csrfFrom(cookie, "/console/waves");
+    const list = await (await request("/console/waves", { cookie })).text();
+    expect(list).toContain(`action="/console/waves/${waveId}/confirm"`);
+    expect((await post(`/console/waves/${waveId}/confirm`, { action: "pause", reason: " ", csrf }, { cookie })).status).toBe(422);
+    const confirm = await post(`/console/waves/${waveId}/confirm`, { action: "pause", reason: "IdP outage at a customer", csrf }, { cookie });
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toContain(`action="/console/waves/${waveId}/pause"`);
+    expect(await waveEvents(waveId)).toEqual([["WavePlanned", "planner", null]]); // confirming records nothing
+
+    const paused = await post(`/console/waves/${waveId}/pause`, { reason: "IdP outage at a customer", csrf }, { cookie });
+    expect([paused.status, paused.headers.get("location")]).toEqual([303, `/console/waves?done=${waveId}`]);
+    expect(await (await request(paused.headers.get("location")!, { cookie })).text()).toContain(`Wave ${waveId} is now paused.`);
+    // A paused wave offers resume, not pause; asking for pause again is refused before the API.
+    expect((await post(`/console/waves/${waveId}/confirm`, { action: "pause", reason: "again", csrf }, { cookie })).status).toBe(409);
+    // The form posted twice: pausing a paused wave changes nothing, and nothing is appended.
+    expect((await post(`/console/waves/${waveId}/pause`, { reason: "IdP outage at a customer", csrf }, { cookie })).status).toBe(303);
+    expect((await waveEvents(waveId)).length).toBe(2);
+    // Resuming twice: the API refuses the second (the wave is no longer paused), shown with its code.
+
+    expect((await post(`/console/waves/${waveId}/resume`, { reason: "fixed", csrf }, { cookie })).status).toBe(303);
+    const resumedAgain = await post(`/console/waves/${waveId}/resume`, { reason: "fixed", csrf }, { cookie });
+    expect(resumedAgain.status).toBe(409);
+    expect(await resumedAgain.text()).toContain("wave_not_paused");
+    expect((await post(`/console/waves/${waveId}/abort`, { reason: "customer asked to wait", rollBack: "yes", csrf }, { cookie })).status).toBe(303);
+    expect(await waveEvents(waveId)).toEqual([
+      ["WavePlanned", "planner", null],
+      ["WavePaused", "jane@example.com", "IdP outage at a customer"],
+      ["WaveResumed", "jane@example.com", "fixed"],
+      ["WaveAborted", "jane@example.com", "customer asked to wait"],
+    ]);
+    expect((await store.readStream(waveStreamIdOf(waveId))).at(-1)!.data).toMatchObject({ rollBack: true });
+  });
+
+  test("without migrations:write the page shows no controls and the server refuses the actions", async () => {
+    const waveId = await plannedWave();
+    const cookie = await sessionCookie(["migrations:read"]);
+    const page = await (await request("/console/waves", { cookie })).text();
+    expect(page).toContain(waveId);
+    expect(page).not.toContain("/confirm");
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? (await csrfFrom(cookie));
+    expect((await post(`/console/waves/${waveId}/pause`, { reason: "x", csrf }, { cookie })).status).toBe(403);
+    expect(await waveEvents(waveId)).toEqual([["WavePlanned", "planner", null]]);
   });
 });
