@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { ClientMetadata } from "oidc-provider";
 import * as oidc from "openid-client";
 import { parseConfig, providerCatalog, type Config } from "../../shared/config.ts";
 import type { OrganizationCommand } from "../../shared/commands.ts";
@@ -28,9 +27,8 @@ import { eventually } from "../support/eventually.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { freePort } from "../support/processes.ts";
 import { Browser } from "./support/browser.ts";
-import { signingJwk } from "./support/keys.ts";
 import { APP, balancedFetch, OidcLogin, REDIRECT_URI } from "./support/oidc-world.ts";
-import { startOpenIdProvider, type OpenIdProvider } from "./support/openid-provider.ts";
+import { startOidcPair, type OidcPair } from "./support/oidc-pair.ts";
 
 const STARTUP_MS = 60_000;
 setDefaultTimeout(30_000);
@@ -44,8 +42,7 @@ setDefaultTimeout(30_000);
  * is healthy for everyone else.
  */
 let publicUrl: string;
-let providers: OpenIdProvider[] = [];
-let targetFront: ReturnType<typeof Bun.serve> | null = null;
+let pair: OidcPair | undefined;
 let routerServer: { close(): Promise<void> } | null = null;
 let testDb: TestDatabase;
 let db: Database;
@@ -56,35 +53,12 @@ let flusher: OutcomeFlusher;
 let guard: Guard;
 let stopStoring: () => void;
 let relyingParty: oidc.Configuration;
-const signers: Record<string, string> = {};
 
 beforeAll(async () => {
   const publicPort = await freePort();
   publicUrl = `http://127.0.0.1:${publicPort}`;
-  const keys = { legacy: await signingJwk("legacy-signing-key"), target: await signingJwk("target-signing-key") };
-  signers[keys.legacy.publicJwk.kid!] = "legacy";
-  signers[keys.target.publicJwk.kid!] = "target";
-  const clients: ClientMetadata[] = [{ client_id: APP.id, client_secret: APP.secret, redirect_uris: [REDIRECT_URI], grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "client_secret_post" }];
-  const legacy = await startOpenIdProvider({ id: "legacy", issuer: publicUrl, signingKey: keys.legacy.privateJwk, clients, trustProxy: true });
-  const target = await startOpenIdProvider({ id: "target", issuer: publicUrl, signingKey: keys.target.privateJwk, clients, trustProxy: true });
-  providers = [legacy, target];
-  targetFront = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    async fetch(request) {
-      const url = new URL(request.url);
-      const hint = url.searchParams.get("login_hint") ?? "";
-      if (url.pathname === "/authorize" && hint.endsWith("@acme.com")) {
-        const back = new URL(url.searchParams.get("redirect_uri")!);
-        back.searchParams.set("error", "access_denied");
-        back.searchParams.set("error_description", `${hint} has no connection on this provider`);
-        if (url.searchParams.has("state")) back.searchParams.set("state", url.searchParams.get("state")!);
-        return new Response(null, { status: 302, headers: { location: back.href } });
-      }
-      const body = request.method === "GET" || request.method === "HEAD" ? null : await request.arrayBuffer();
-      return fetch(target.origin + url.pathname + url.search, { method: request.method, headers: request.headers, body, redirect: "manual" });
-    },
-  });
+  pair = await startOidcPair({ publicUrl, refuses: (hint) => hint.endsWith("@acme.com") });
+  const { legacy } = pair;
 
   testDb = await createTestDatabase();
   db = testDb.open();
@@ -93,7 +67,7 @@ beforeAll(async () => {
     publicUrl,
     providers: [
       { id: "legacy", role: "legacy", origin: legacy.origin, jwksPath: "/jwks", timeoutMs: 5000 },
-      { id: "target", role: "target", origin: `http://127.0.0.1:${targetFront.port}`, jwksPath: "/jwks", timeoutMs: 5000, preflight: { clientId: APP.id, redirectUri: REDIRECT_URI } },
+      { id: "target", role: "target", origin: pair.targetOrigin, jwksPath: "/jwks", timeoutMs: 5000, preflight: { clientId: APP.id, redirectUri: REDIRECT_URI } },
     ],
   });
   routes = new RouteTable(routeSource(db));
@@ -127,8 +101,7 @@ afterAll(async () => {
   await flusher?.stop();
   stopStoring?.();
   await routerServer?.close();
-  targetFront?.stop(true);
-  await Promise.all(providers.map((p) => p.close()));
+  await pair?.close();
   await testDb?.drop();
 }, STARTUP_MS);
 
@@ -149,7 +122,7 @@ async function logIn(user: string): Promise<string> {
   await login.finish(user);
   const tokens = await login.exchange();
   const kid = JSON.parse(Buffer.from(tokens.id_token!.split(".")[0]!, "base64url").toString()).kid as string;
-  return `succeeded on ${signers[kid]}`;
+  return `succeeded on ${pair!.signers[kid]}`;
 }
 
 /** Logins of an organization that succeeded on a provider, as the outcome table has them. */

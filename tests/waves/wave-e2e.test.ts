@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { ClientMetadata } from "oidc-provider";
 import * as oidc from "openid-client";
 import { streamIdOf } from "../../shared/events.ts";
 import { openEventStore, type EventStore } from "../../db/event-store.ts";
@@ -14,9 +13,8 @@ import { eventually } from "../support/eventually.ts";
 import { TEST_NATS_URL, natsAvailable } from "../support/nats.ts";
 import { freePort } from "../support/processes.ts";
 import { Browser, type Dialer } from "../e2e/support/browser.ts";
-import { signingJwk } from "../e2e/support/keys.ts";
-import { APP, balancedFetch, OidcLogin, REDIRECT_URI } from "../e2e/support/oidc-world.ts";
-import { startOpenIdProvider, type OpenIdProvider } from "../e2e/support/openid-provider.ts";
+import { APP, balancedFetch, OidcLogin } from "../e2e/support/oidc-world.ts";
+import { startOidcPair, type OidcPair } from "../e2e/support/oidc-pair.ts";
 import { deployment, type Deployment, type Router } from "../propagation/harness.ts";
 
 const ORGS = Array.from({ length: 20 }, (_, i) => `e2e-${String(i).padStart(2, "0")}`);
@@ -41,40 +39,16 @@ describe("a wave over the real stack, guarded by real logins", () => {
   let db: Database;
   let store: EventStore;
   let bus: Bus;
-  let providers: OpenIdProvider[] = [];
-  let targetFront: ReturnType<typeof Bun.serve> | null = null;
+  let pair: OidcPair | undefined;
   let publicUrl: string;
   const relyingParties: oidc.Configuration[] = [];
-  const signers: Record<string, string> = {};
 
   beforeAll(async () => {
     await natsAvailable();
     const publicPort = await freePort();
     publicUrl = `http://127.0.0.1:${publicPort}`;
-    const keys = { legacy: await signingJwk("legacy-signing-key"), target: await signingJwk("target-signing-key") };
-    signers[keys.legacy.publicJwk.kid!] = "legacy";
-    signers[keys.target.publicJwk.kid!] = "target";
-    const clients: ClientMetadata[] = [{ client_id: APP.id, client_secret: APP.secret, redirect_uris: [REDIRECT_URI], grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "client_secret_post" }];
-    const legacy = await startOpenIdProvider({ id: "legacy", issuer: publicUrl, signingKey: keys.legacy.privateJwk, clients, trustProxy: true });
-    const target = await startOpenIdProvider({ id: "target", issuer: publicUrl, signingKey: keys.target.privateJwk, clients, trustProxy: true });
-    providers = [legacy, target];
-    targetFront = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      async fetch(request) {
-        const url = new URL(request.url);
-        const hint = url.searchParams.get("login_hint") ?? "";
-        if (url.pathname === "/authorize" && hint.endsWith(`@${domainOf(FAILING)}`)) {
-          const back = new URL(url.searchParams.get("redirect_uri")!);
-          back.searchParams.set("error", "access_denied");
-          back.searchParams.set("error_description", "no connection on this provider");
-          if (url.searchParams.has("state")) back.searchParams.set("state", url.searchParams.get("state")!);
-          return new Response(null, { status: 302, headers: { location: back.href } });
-        }
-        const body = request.method === "GET" || request.method === "HEAD" ? null : await request.arrayBuffer();
-        return fetch(target.origin + url.pathname + url.search, { method: request.method, headers: request.headers, body, redirect: "manual" });
-      },
-    });
+    pair = await startOidcPair({ publicUrl, refuses: (hint) => hint.endsWith(`@${domainOf(FAILING)}`) });
+    const { legacy } = pair;
     d = await deployment({
       natsUrl: TEST_NATS_URL,
       // Polling is slow on purpose: routers learn each change from NATS hints (the runner's, the guard's).
@@ -91,7 +65,7 @@ describe("a wave over the real stack, guarded by real logins", () => {
         publicUrl,
         list: [
           { id: "legacy", role: "legacy", origin: legacy.origin, jwksPath: "/jwks", timeoutMs: 5000 },
-          { id: "target", role: "target", origin: `http://127.0.0.1:${targetFront.port}`, jwksPath: "/jwks", timeoutMs: 5000 },
+          { id: "target", role: "target", origin: pair.targetOrigin, jwksPath: "/jwks", timeoutMs: 5000 },
         ],
       },
     });
@@ -106,8 +80,7 @@ describe("a wave over the real stack, guarded by real logins", () => {
     await bus?.close();
     await db?.close();
     await d?.close();
-    targetFront?.stop(true);
-    await Promise.all(providers.map((p) => p.close()));
+    await pair?.close();
   }, 30_000);
 
   /** A load balancer that sends the public origin's requests to router `i`. */
@@ -125,7 +98,7 @@ describe("a wave over the real stack, guarded by real logins", () => {
     await login.finish(`${user}@${domainOf(org)}`);
     const tokens = await login.exchange();
     const kid = JSON.parse(Buffer.from(tokens.id_token!.split(".")[0]!, "base64url").toString()).kid as string;
-    return `succeeded on ${signers[kid]}`;
+    return `succeeded on ${pair!.signers[kid]}`;
   }
   /** Routers learn a change from a hint: log in until router `i` sends the organization's users where expected. */
   const logsIn = (i: number, org: string, expected: string) => eventually(() => logIn(i, org), (result) => result === expected, 15_000);
