@@ -2,27 +2,15 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import * as oidc from "openid-client";
 import { parseConfig, providerCatalog, type Config } from "../../shared/config.ts";
 import type { OrganizationCommand } from "../../shared/commands.ts";
-import { DEFAULT_GUARD_POLICY } from "../../shared/guard-policy.ts";
 import { openEventStore, type EventStore } from "../../db/event-store.ts";
-import { outcomeStore } from "../../db/outcome-store.ts";
-import { routeSource } from "../../db/route-source.ts";
 import type { Database } from "../../db/sql.ts";
-import { inProcessBus } from "../../services/bus/in-process-bus.ts";
 import { executeCommand } from "../../services/commands/execute-command.ts";
-import { startGuard, type Guard } from "../../services/commands/guard.ts";
+import type { Guard } from "../../services/commands/guard.ts";
+import { outcomeStore } from "../../db/outcome-store.ts";
 import { preflightProbe } from "../../services/commands/preflight.ts";
-import { storeOutcomes } from "../../services/commands/store-outcomes.ts";
 import { silentLog } from "../../services/http/log.ts";
-import { createRouterApp } from "../../services/router/app.ts";
-import { flushOutcomes, type OutcomeFlusher } from "../../services/router/flush-outcomes.ts";
-import { createForwarder } from "../../services/router/forward.ts";
-import { mergedJwks } from "../../services/router/merged-jwks.ts";
-import { routerMetrics } from "../../services/router/metrics.ts";
-import { outcomeObserver } from "../../services/router/observe-outcome.ts";
-import { outcomeRecorder } from "../../services/router/outcome-recorder.ts";
-import { pinCookies } from "../../services/router/pin-cookie.ts";
-import { RouteTable } from "../../services/router/route-table.ts";
-import { serve } from "../../services/runtime/serve.ts";
+import type { RouteTable } from "../../services/router/route-table.ts";
+import { startSafetyLoop, type SafetyLoop } from "./support/safety-loop.ts";
 import { eventually } from "../support/eventually.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { freePort } from "../support/processes.ts";
@@ -43,15 +31,13 @@ setDefaultTimeout(30_000);
  */
 let publicUrl: string;
 let pair: OidcPair | undefined;
-let routerServer: { close(): Promise<void> } | null = null;
+let loop: SafetyLoop | undefined;
 let testDb: TestDatabase;
 let db: Database;
 let store: EventStore;
 let config: Config;
 let routes: RouteTable;
-let flusher: OutcomeFlusher;
 let guard: Guard;
-let stopStoring: () => void;
 let relyingParty: oidc.Configuration;
 
 beforeAll(async () => {
@@ -70,37 +56,13 @@ beforeAll(async () => {
       { id: "target", role: "target", origin: pair.targetOrigin, jwksPath: "/jwks", timeoutMs: 5000, preflight: { clientId: APP.id, redirectUri: REDIRECT_URI } },
     ],
   });
-  routes = new RouteTable(routeSource(db));
-  await routes.load();
-  const bus = inProcessBus();
-  const outcomes = outcomeStore(db);
-  stopStoring = storeOutcomes({ bus, outcomes, log: silentLog, retentionDays: 30 });
-  const recorder = outcomeRecorder();
-  const metrics = routerMetrics();
-  const forward = createForwarder({ publicUrl, fetch: (input, init) => globalThis.fetch(input, init) });
-  const app = createRouterApp({
-    config,
-    routes,
-    forward,
-    pins: pinCookies(`e2e-pin-${crypto.randomUUID()}-secret`, { providers: ["legacy", "target"] }),
-    jwks: mergedJwks(config.providers, (input, init) => globalThis.fetch(input, init)),
-    metrics,
-    log: () => {},
-    outcomes: outcomeObserver({ recorder, metrics, publicOrigin: publicUrl }),
-  });
-  routerServer = await serve({ port: publicPort, hostname: "127.0.0.1", fetch: (request, env) => app.fetch(request, env) });
-  flusher = flushOutcomes({ router: "e2e", recorder, bus, intervalMs: 100, log: silentLog });
-  // The guard runs by itself, as in the command service, only faster.
-  guard = startGuard({ db, store, outcomes, providers: providerCatalog(config), policy: { ...DEFAULT_GUARD_POLICY, minFailures: 3 }, intervalMs: 200, log: silentLog });
+  loop = await startSafetyLoop({ db, store, config, port: publicPort, name: "e2e" });
+  ({ routes, preflight, guard } = loop);
   relyingParty = await oidc.discovery(new URL(publicUrl), APP.id, APP.secret, undefined, { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: balancedFetch(() => null) });
-  preflight = preflightProbe({ providers: config.providers, forward, publicUrl });
 }, STARTUP_MS);
 
 afterAll(async () => {
-  await guard?.stop();
-  await flusher?.stop();
-  stopStoring?.();
-  await routerServer?.close();
+  await loop?.stop();
   await pair?.close();
   await testDb?.drop();
 }, STARTUP_MS);
