@@ -6,7 +6,7 @@ import type { ApiDispatch } from "../commands/app.ts";
 import { grants } from "../commands/auth.ts";
 import { organizationIdParam } from "../commands/input.ts";
 import { chromeOf, render, requireConsoleScope, type ConsoleContext, type ConsoleDeps, type ConsoleEnv } from "./app.tsx";
-import { ACTIONS, ApiRefusalPage, ConfirmPage, OrganizationPage, type Action, type OrganizationHealth } from "./organization.tsx";
+import { ACTIONS, ApiRefusalPage, OrganizationConfirmPage, OrganizationPage, type Action, type OrganizationHealth } from "./organization.tsx";
 import { OrganizationsPage } from "./pages.tsx";
 import { describeEvent } from "./describe-event.ts";
 
@@ -66,7 +66,7 @@ export function organizationPages(deps: ConsoleDeps, api: ApiDispatch) {
     const back = `/console/organizations/${encodeURIComponent(id)}`;
     if (reason === "") return render(c, <ApiRefusalPage chrome={chromeOf(c)} title="A reason is required" code="reason_required" detail="say why: the reason is recorded with the event" back={back} />, 422);
     const to = action === "rollback" ? null : typeof form.to === "string" && form.to !== "" ? form.to : deps.providers.defaultTarget;
-    return render(c, <ConfirmPage chrome={chromeOf(c)} organization={organization} action={action} reason={reason} to={to} idempotencyKey={crypto.randomUUID()} />);
+    return render(c, <OrganizationConfirmPage chrome={chromeOf(c)} organization={organization} action={action} reason={reason} to={to} idempotencyKey={crypto.randomUUID()} />);
   });
 
   // Step two: the API's own route, as the signed-in operator, with the form's idempotency key (a second click appends nothing).

@@ -5,6 +5,7 @@ import type { ProviderHealth } from "../commands/health-report.ts";
 import { describeEvent } from "./describe-event.ts";
 import { Layout, pct, ProblemNotice, Time, type Chrome } from "./layout.tsx";
 import { EventHead } from "./overview.tsx";
+import { ConfirmPage } from "./confirm-page.tsx";
 
 export const ACTIONS = ["migrate", "rollback", "preflight"] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -221,7 +222,7 @@ export function OrganizationPage(props: {
 const VERBS: Record<Action, string> = { migrate: "Migrate", rollback: "Roll back", preflight: "Preflight" };
 
 /** The second step: what will happen, the reason given, and one button that does it (once: the form carries its idempotency key). */
-export function ConfirmPage(props: { chrome: Chrome; organization: OrganizationView; action: Action; reason: string; to: string | null; idempotencyKey: string }) {
+export function OrganizationConfirmPage(props: { chrome: Chrome; organization: OrganizationView; action: Action; reason: string; to: string | null; idempotencyKey: string }) {
   const o = props.organization;
   const base = `/console/organizations/${encodeURIComponent(o.id)}`;
   const what =
@@ -231,25 +232,16 @@ export function ConfirmPage(props: { chrome: Chrome; organization: OrganizationV
         ? `Move ${o.id} back from ${o.provider} to ${o.rollbackTo.at(-1)}.`
         : `Probe ${props.to} with the requests ${o.id}'s users would send, and record the result.`;
   return (
-    <Layout title={`${VERBS[props.action]} ${o.id}?`} chrome={props.chrome}>
-      <p>{what}</p>
-      <dl class="facts">
-        <dt>Reason</dt>
-        <dd>{props.reason}</dd>
-        <dt>Recorded as</dt>
-        <dd>{props.chrome.session?.subject}</dd>
-      </dl>
-      <form method="post" action={`${base}/${props.action}`}>
-        <input type="hidden" name="csrf" value={props.chrome.csrf ?? ""} />
-        <input type="hidden" name="reason" value={props.reason} />
-        <input type="hidden" name="idempotencyKey" value={props.idempotencyKey} />
-        {props.to ? <input type="hidden" name="to" value={props.to} /> : null}
-        <button type="submit" class="danger">
-          Confirm: {VERBS[props.action].toLowerCase()}
-        </button>{" "}
-        <a href={base}>Cancel</a>
-      </form>
-    </Layout>
+    <ConfirmPage
+      chrome={props.chrome}
+      title={`${VERBS[props.action]} ${o.id}?`}
+      what={what}
+      reason={props.reason}
+      action={`${base}/${props.action}`}
+      verb={VERBS[props.action]}
+      cancel={base}
+      hidden={{ idempotencyKey: props.idempotencyKey, ...(props.to ? { to: props.to } : {}) }}
+    />
   );
 }
 

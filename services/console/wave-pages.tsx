@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { WaveView } from "../../db/wave-projection.ts";
 import type { PlannedWave } from "../../shared/wave.ts";
+import { ConfirmPage } from "./confirm-page.tsx";
 import { Layout, Time, type Chrome } from "./layout.tsx";
 
 export const WAVE_ACTIONS = ["pause", "resume", "abort"] as const;
@@ -90,28 +91,21 @@ export function WaveConfirmPage(props: { chrome: Chrome; wave: PlannedWave; acti
     abort: `Abort wave ${w.name} (${w.id}): no further batch starts, ever.`,
   }[props.action];
   return (
-    <Layout title={`${VERBS[props.action]} wave ${w.id}?`} chrome={props.chrome}>
-      <p>{what}</p>
-      <dl class="facts">
-        <dt>Reason</dt>
-        <dd>{props.reason}</dd>
-        <dt>Recorded as</dt>
-        <dd>{props.chrome.session?.subject}</dd>
-      </dl>
-      <form method="post" action={`/console/waves/${encodeURIComponent(w.id)}/${props.action}`}>
-        <input type="hidden" name="csrf" value={props.chrome.csrf ?? ""} />
-        <input type="hidden" name="reason" value={props.reason} />
-        {props.action === "abort" ? (
-          <p>
-            <input type="checkbox" id="roll-back" name="rollBack" value="yes" />{" "}
-            <label for="roll-back">Also roll back every organization this wave moved (each as a rollback event with this reason)</label>
-          </p>
-        ) : null}
-        <button type="submit" class="danger">
-          Confirm: {VERBS[props.action].toLowerCase()}
-        </button>{" "}
-        <a href="/console/waves">Cancel</a>
-      </form>
-    </Layout>
+    <ConfirmPage
+      chrome={props.chrome}
+      title={`${VERBS[props.action]} wave ${w.id}?`}
+      what={what}
+      reason={props.reason}
+      action={`/console/waves/${encodeURIComponent(w.id)}/${props.action}`}
+      verb={VERBS[props.action]}
+      cancel="/console/waves"
+    >
+      {props.action === "abort" ? (
+        <p>
+          <input type="checkbox" id="roll-back" name="rollBack" value="yes" />{" "}
+          <label for="roll-back">Also roll back every organization this wave moved (each as a rollback event with this reason)</label>
+        </p>
+      ) : null}
+    </ConfirmPage>
   );
 }
