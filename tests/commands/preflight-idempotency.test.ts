@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { parseConfig, providerCatalog } from "../../shared/config.ts";
 import { openEventStore } from "../../db/event-store.ts";
-import { openPglite } from "../../db/pglite.ts";
 import type { Database } from "../../db/sql.ts";
 import { createCommandsApp } from "../../services/commands/app.ts";
 import { createTokenVerifier } from "../../services/commands/auth.ts";
@@ -10,37 +9,21 @@ import { mintToken } from "../../services/commands/tokens.ts";
 import { silentLog } from "../../services/http/log.ts";
 import { createForwarder } from "../../services/router/forward.ts";
 import { eventually } from "../support/eventually.ts";
-import { createTestDatabase } from "../support/postgres.ts";
 import { startUpstream } from "../support/router.ts";
 import { randomSecret } from "../support/secrets.ts";
 import { unique } from "../support/unique.ts";
+import { DATABASES } from "../support/stores.ts";
 
 const SECRET = randomSecret("api");
 const PUBLIC = "https://auth.example.com";
 
-const BACKENDS: { name: string; open(): Promise<{ db: Database; close(): Promise<void> }> }[] = [
-  {
-    name: "PostgreSQL",
-    async open() {
-      const testDb = await createTestDatabase();
-      return { db: testDb.open(), close: () => testDb.drop() };
-    },
-  },
-  {
-    name: "PGlite",
-    async open() {
-      const db = await openPglite();
-      return { db, close: () => db.close() };
-    },
-  },
-];
 
 /**
  * A preflight with an Idempotency-Key behaves as every other command: the probes run once, after
  * the key is claimed, and a retry gets the stored answer byte for byte. The target is a real HTTP
  * server that counts the probes it answers and can hold them until the test lets them go.
  */
-for (const backend of BACKENDS) {
+for (const backend of DATABASES) {
   describe(`preflight with an Idempotency-Key on ${backend.name}`, () => {
     const target = startUpstream("target");
     const legacy = startUpstream("legacy");

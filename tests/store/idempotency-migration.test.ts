@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { openEventStore } from "../../db/event-store.ts";
 import { migrate as applyMigrations } from "../../db/migrate.ts";
-import { openPglite } from "../../db/pglite.ts";
 import type { Database } from "../../db/sql.ts";
 import { executeCommand } from "../../services/commands/execute-command.ts";
 import { PROVIDERS } from "../support/commands.ts";
-import { createTestDatabase } from "../support/postgres.ts";
+import { DATABASES } from "../support/stores.ts";
 
 const MIGRATIONS = new URL("../../db/migrations/", import.meta.url);
 
@@ -20,24 +19,8 @@ async function applyUpTo0001(db: Database): Promise<void> {
   }
 }
 
-const BACKENDS: { name: string; open(): Promise<{ db: Database; close(): Promise<void> }> }[] = [
-  {
-    name: "PostgreSQL",
-    async open() {
-      const testDb = await createTestDatabase();
-      return { db: testDb.open(), close: () => testDb.drop() };
-    },
-  },
-  {
-    name: "PGlite",
-    async open() {
-      const db = await openPglite();
-      return { db, close: () => db.close() };
-    },
-  },
-];
 
-for (const backend of BACKENDS) {
+for (const backend of DATABASES) {
   describe(`migration 0002 on ${backend.name}`, () => {
     let f: { db: Database; close(): Promise<void> };
     beforeAll(async () => {

@@ -4,10 +4,9 @@ import { fileURLToPath } from "node:url";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { openEventStore } from "../../db/event-store.ts";
 import { migrate as applyMigrations } from "../../db/migrate.ts";
-import { openPglite } from "../../db/pglite.ts";
 import type { Database } from "../../db/sql.ts";
-import { createTestDatabase } from "../support/postgres.ts";
 import { migrate, register, run } from "../support/commands.ts";
+import { DATABASES } from "../support/stores.ts";
 
 const MIGRATIONS = new URL("../../db/migrations/", import.meta.url);
 const RELEASED = ["0000_init", "0001_append_only_events", "0002_idempotency_keys_per_subject"];
@@ -27,24 +26,8 @@ async function migrateLikeThePreviousRelease(db: Database, released: readonly st
 const journal = async () => JSON.parse(await readFile(new URL("meta/_journal.json", MIGRATIONS), "utf8")) as { entries: { tag: string; when: number }[] };
 const drizzleJournal = (db: Database) => db.query<{ hash: string; at: string }>('SELECT hash, created_at::text AS at FROM "drizzle"."__drizzle_migrations" ORDER BY id');
 
-const BACKENDS: { name: string; open(): Promise<{ db: Database; close(): Promise<void> }> }[] = [
-  {
-    name: "PostgreSQL",
-    async open() {
-      const testDb = await createTestDatabase();
-      return { db: testDb.open(), close: () => testDb.drop() };
-    },
-  },
-  {
-    name: "PGlite",
-    async open() {
-      const db = await openPglite();
-      return { db, close: () => db.close() };
-    },
-  },
-];
 
-for (const backend of BACKENDS) {
+for (const backend of DATABASES) {
   describe(`drizzle's migrator on ${backend.name}`, () => {
     const opened: { close(): Promise<void> }[] = [];
     const open = async () => {

@@ -32,3 +32,22 @@ export const BACKENDS: Backend[] = [
     },
   },
 ];
+
+/** A fresh database on each backend, with nothing opened on it yet (for tests of migrations and of the store's opening). */
+export type DatabaseBackend = { name: string; open(): Promise<{ db: Database; close(): Promise<void> }> };
+export const DATABASES: DatabaseBackend[] = [
+  {
+    name: "PostgreSQL",
+    async open() {
+      const testDb = await createTestDatabase();
+      return { db: testDb.open(), close: () => testDb.drop() };
+    },
+  },
+  {
+    name: "PGlite",
+    async open() {
+      const db = await openPglite();
+      return { db, close: () => db.close() };
+    },
+  },
+];
