@@ -44,6 +44,7 @@ await startOrExit(async () => {
       `  admin      http://localhost:${admin.port}   /healthz /readyz /status /metrics (listening on ${settings.routerAdmin.host})`,
       `  API        http://localhost:${api.port}   admin token: ${tokenFile} (listening on ${settings.api.host})`,
       ...(commands.adminTokenFile ? ["             the admin token lasts 30 days and is renewed by a start in its last week; to revoke it, delete auth.secret and restart"] : []),
+      `             API reference http://localhost:${api.port}/reference (OpenAPI document: /openapi.json)`,
       `  console    http://localhost:${api.port}${signIn}   (one-time sign-in link, valid 15 minutes; restart for a new one)`,
       ...(demo ? ["  demo providers: legacy http://127.0.0.1:9001, target http://127.0.0.1:9002"] : []),
       "",
