@@ -140,6 +140,8 @@ export function createConsole(deps: ConsoleDeps): (api: ApiDispatch) => Hono<Con
     app.route("/", readPages(deps, api));
     app.route("/organizations", organizationPages(deps, api));
     app.route("/waves", wavePages(deps, api));
+    // A console address that names no page gets a page that says so (a browser shows it), not the API's problem+json.
+    app.all("*", (c) => render(c, <MessagePage chrome={chromeOf(c)} title="No such page" message={`The console has no page at ${c.req.path}.`} link={{ href: "/console", label: "Overview" }} />, 404));
     return app;
   };
 }

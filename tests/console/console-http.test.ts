@@ -289,6 +289,14 @@ describe("pages", () => {
     expect(html).toContain("failure rate 80% &gt; 50%");
   });
 
+  test("an address that names no console page gets an HTML page that says so (after sign-in, like every page)", async () => {
+    expect((await request("/console/no-such-page")).status).toBe(303);
+    const answer = await request("/console/no-such-page", { cookie: await sessionCookie(ALL) });
+    expect(answer.status).toBe(404);
+    expect(answer.headers.get("content-type")).toStartWith("text/html");
+    expect(await answer.text()).toContain("The console has no page at /console/no-such-page.");
+  });
+
   test("a form larger than any of the console's is refused before it is read", async () => {
     const cookie = await sessionCookie(ALL);
     const answer = await post(`/console/organizations/${org}/confirm`, { action: "migrate", reason: "x".repeat(20_000), csrf: await csrfFrom(cookie) }, { cookie });
