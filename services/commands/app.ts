@@ -47,9 +47,8 @@ export type CommandsDeps = {
   preflightPolicy?: { required: boolean; maxAgeMinutes: number };
   /** A flow's longest life (the pin's): past it, a flow that did not end is abandoned. */
   flowTtlMs?: number;
+  /** Now, in milliseconds: health windows, preflight times and ages, waves' soak times (injected in tests). */
   now?: () => number;
-  /** Now, for waves' soak times (injected in tests). */
-  clock?: () => Date;
   /**
    * The web console (issue 14 §3), mounted at /console. Built with `api`, which runs a request
    * through this app's own routes as a signed-in operator: the console's writes take the API's

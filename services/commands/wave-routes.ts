@@ -30,7 +30,8 @@ export function waveRoutes(deps: CommandsDeps) {
   const read = requireScope(deps.verifyToken, "migrations:read");
   const write = requireScope(deps.verifyToken, "migrations:write");
   const app = new Hono<CommandsEnv>();
-  const clock = deps.clock ?? (() => new Date());
+  const now = deps.now ?? Date.now;
+  const clock = () => new Date(now());
 
   const run = async (c: Context<CommandsEnv>, command: WaveCommand, reason: string | null) => {
     const outcome = await handleWaveCommand(deps.store, command, { actor: c.get("principal").subject, requestId: c.get("requestId"), reason });

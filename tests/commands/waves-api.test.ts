@@ -22,7 +22,7 @@ beforeAll(async () => {
   db = await openPglite();
   store = await openEventStore(db);
   const secret = randomSecret("waves");
-  const app = createCommandsApp({ store, providers: PROVIDERS, verifyToken: await createTokenVerifier({ secret }), log: silentLog, clock });
+  const app = createCommandsApp({ store, providers: PROVIDERS, verifyToken: await createTokenVerifier({ secret }), log: silentLog, now: () => now });
   const token = await mintToken(secret, { subject: "operator@example.com", scopes: ["migrations:write"], ttlSeconds: 300 });
   call = async (method, path, body) => {
     const response = await app.request(path, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
