@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { generateKeyPair, exportJWK, SignJWT } from "jose";
 import { credentialHash, type CredentialRecord } from "../../services/bus/credential-record.ts";
@@ -257,6 +258,34 @@ describe("NATS goes away under two routers", () => {
       await nats.close();
     }
   }, 30_000);
+});
+
+describe("a record that starts before JetStream can answer", () => {
+  test("keeps trying to open its buckets, and shares what it learned meanwhile once they open (it never gives up until a restart)", async () => {
+    const nats = await natsServer({ jetStream: false }); // NATS answers, JetStream does not: opening a bucket fails
+    const bucketPrefix = unique("ssomig-test-late");
+    const errors: unknown[] = [];
+    const record = natsCredentialRecord({ url: nats.url, bucketPrefix, ttlMs: TTLS, name: "late", timeoutMs: 500, onError: (error) => errors.push(error) });
+    const learned = createHash("sha256").update(unique("code")).digest("hex");
+    const other = { record: null as ReturnType<typeof natsCredentialRecord> | null };
+    try {
+      await eventually(async () => errors.length, (n) => n >= 1, 10_000);
+      expect(record.available()).toBe(false);
+      await expect(record.remember("code", learned, "target")).rejects.toThrow("not reachable");
+      expect(await record.issuerOf(learned, ["code"])).toBe("target"); // its own flows still route
+
+      await nats.stop();
+      await nats.start({ jetStream: true });
+      await eventually(async () => record.available(), Boolean, 15_000);
+      other.record = natsCredentialRecord({ url: nats.url, bucketPrefix, ttlMs: TTLS, name: "other", timeoutMs: 2000 });
+      await eventually(async () => other.record!.available(), Boolean, 10_000);
+      await eventually(() => other.record!.issuerOf(learned, ["code"]), (p) => p === "target", 10_000);
+    } finally {
+      await other.record?.close();
+      await record.close();
+      await nats.close();
+    }
+  }, 45_000);
 });
 
 describe("try-each policy", () => {

@@ -145,16 +145,20 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
 
 /**
  * Our own nats-server on a free port, to stop and start at will; with `jetStream`, JetStream on
- * with its store in a temp dir (kept across restarts, removed by `close`).
+ * with its store in a temp dir (kept across restarts, removed by `close`). A start can turn
+ * JetStream on or off for that run.
  */
-export async function natsServer(options: { jetStream?: boolean } = {}): Promise<{ url: string; start(): Promise<void>; stop(): Promise<void>; close(): Promise<void> }> {
+export async function natsServer(options: { jetStream?: boolean } = {}): Promise<{ url: string; start(overrides?: { jetStream?: boolean }): Promise<void>; stop(): Promise<void>; close(): Promise<void> }> {
   const binary = "/usr/sbin/nats-server";
   if (!(await Bun.file(binary).exists())) throw new Error(`this test starts its own NATS and needs ${binary} (Debian package nats-server)`);
   const port = await freePort();
-  const store = options.jetStream ? tempDir() : null;
+  let store: ReturnType<typeof tempDir> | null = null;
   let child: ReturnType<typeof Bun.spawn> | null = null;
-  const start = async () => {
-    child = Bun.spawn([binary, "-a", "127.0.0.1", "-p", String(port), ...(store ? ["-js", "-sd", store.path] : [])], { stdout: "ignore", stderr: "ignore" });
+  /** `overrides.jetStream` overrides the option for this start (a server restarted with JetStream turned on or off). */
+  const start = async (overrides: { jetStream?: boolean } = {}) => {
+    const jetStream = overrides.jetStream ?? options.jetStream ?? false;
+    if (jetStream) store ??= tempDir();
+    child = Bun.spawn([binary, "-a", "127.0.0.1", "-p", String(port), ...(jetStream && store ? ["-js", "-sd", store.path] : [])], { stdout: "ignore", stderr: "ignore" });
     const deadline = performance.now() + 5000;
     for (;;) {
       const open = await new Promise<boolean>((resolve) => {
