@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { CodedError } from "../../shared/errors.ts";
+import { withinMs } from "../../shared/within-ms.ts";
 import type { ProviderCatalog } from "../../shared/providers.ts";
 import type { EventStore } from "../../db/event-store.ts";
 import type { HorizonReading } from "../../db/horizon.ts";
@@ -67,11 +68,6 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** How long a /metrics scrape waits for the store before reporting it down. */
 const METRICS_STORE_BUDGET_MS = 2000;
 
-const withinMs = <T>(ms: number, work: Promise<T>): Promise<T> => {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-};
 
 /** The command API: validates commands, appends events, serves history and replay. */
 export function createCommandsApp(deps: CommandsDeps): Hono<CommandsEnv> {

@@ -1,5 +1,6 @@
 import * as oidc from "openid-client";
 import type { SignInFault } from "./sign-in-faults.ts";
+import { withinMs } from "../../shared/within-ms.ts";
 
 /** A call to the IdP that outlived its bound (openid-client's own timeout normally fires first). */
 export class IdpTimeout extends Error {
@@ -10,10 +11,8 @@ export class IdpTimeout extends Error {
 }
 
 /** `work`, or an IdpTimeout after `ms`: a silent IdP gives an error page, never a hung request. */
-export function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new IdpTimeout(ms)), ms)));
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+export function withinIdpTimeout<T>(ms: number, work: Promise<T>): Promise<T> {
+  return withinMs(ms, work, () => new IdpTimeout(ms));
 }
 
 /** Which page a failed call to the IdP shows: its timeout, its refusal, an answer that does not verify, or no answer at all. */

@@ -6,7 +6,7 @@ import type { Log } from "../http/log.ts";
 import type { ConsoleOidcSettings } from "../settings.ts";
 import { carriesClaim, operatorFrom, subjectOf, type Claims, type Operator } from "./oidc-operator.ts";
 import { STATE_COOKIE, STATE_COOKIE_PATH, STATE_TTL_SECONDS, stateCookieCodec, type SignInState } from "./oidc-state-cookie.ts";
-import { idpFault, onceEach, withinMs } from "./idp-calls.ts";
+import { idpFault, onceEach, withinIdpTimeout } from "./idp-calls.ts";
 import { defaultSignInErrorPage, signInErrorPage, type RenderSignInError, type SignInFault } from "./sign-in-faults.ts";
 
 export type { Operator } from "./oidc-operator.ts";
@@ -46,7 +46,7 @@ export function oidcSignInRoutes(options: OidcSignInOptions): Hono {
   const codec = stateCookieCodec(options.cookieSecret ?? crypto.getRandomValues(new Uint8Array(32)));
   // A state is spent by its first callback; a replay on this replica stops here, on another the IdP refuses the spent code.
   const spent = onceEach<string>(SPENT_STATES_MAX);
-  const idp = <T>(call: () => Promise<T>) => withinMs(timeoutMs + 500, call());
+  const idp = <T>(call: () => Promise<T>) => withinIdpTimeout(timeoutMs + 500, call());
 
   // Discovered once, when first needed (an IdP down at start does not stop the API); a failure is retried next time.
   let discovered: Promise<oidc.Configuration> | null = null;

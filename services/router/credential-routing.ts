@@ -9,6 +9,7 @@ import { learnFromAnswer, looksLikeJwt } from "./learn-credentials.ts";
 import type { MergedJwks } from "./merged-jwks.ts";
 import type { ReceivedRequest } from "./read-request.ts";
 import { cookieValue } from "./pin-cookie.ts";
+import { withinMs } from "../../shared/within-ms.ts";
 
 /**
  * Credentials go only to the provider that issued them. Every credential issued since the proxy
@@ -69,10 +70,8 @@ export function credentialRouting(deps: { config: Config; record: CredentialReco
       stats.lookups[found === null ? "unknown" : "learned"]++;
       return found;
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"failed">((resolve) => (timer = setTimeout(() => resolve("failed"), settings.lookupTimeoutMs)));
-    const found = await Promise.race([credentialHash(value).then((hash) => record.issuerOf(hash, kinds)), timeout]).catch((error: unknown) => (recordError(error), "failed" as const));
-    clearTimeout(timer);
+    const lookup = credentialHash(value).then((hash) => record.issuerOf(hash, kinds));
+    const found = await withinMs(settings.lookupTimeoutMs, lookup, () => new Error("credential record lookup timed out")).catch((error: unknown) => (recordError(error), "failed" as const));
     if (found === "failed") stats.lookups.failed++;
     else if (found === null) stats.lookups.unknown++;
     else stats.lookups.learned++;
@@ -83,15 +82,12 @@ export function credentialRouting(deps: { config: Config; record: CredentialReco
   function learnerFor(provider: ProviderConfig) {
     return async (kind: CredentialKind, value: string) => {
       stats.learned[kind]++;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<void>((_resolve, reject) => (timer = setTimeout(() => reject(new Error("credential record write timed out")), settings.lookupTimeoutMs)));
+      const write = credentialHash(value).then((hash) => record.remember(kind, hash, provider.id));
       try {
-        await Promise.race([credentialHash(value).then((hash) => record.remember(kind, hash, provider.id)), timeout]);
+        await withinMs(settings.lookupTimeoutMs, write, () => new Error("credential record write timed out"));
       } catch (error) {
         stats.notShared++;
         recordError(error);
-      } finally {
-        clearTimeout(timer);
       }
     };
   }

@@ -2,6 +2,7 @@ import { CodedError } from "../../shared/errors.ts";
 import type { RoutableRequest } from "../../shared/routing/classify-request.ts";
 import { formFields } from "../../shared/routing/form-fields.ts";
 import { readAtMost } from "../../shared/read-at-most.ts";
+import { withinMs } from "../../shared/within-ms.ts";
 
 export type ReceivedRequest = RoutableRequest & {
   /** Path and query exactly as received. */
@@ -58,18 +59,8 @@ function bodyCutShort(error: unknown): never {
 }
 
 /** The body read must finish in time; the slow client is answered 408 and its connection closed. */
-async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CodedError("request_timeout", `the request body did not arrive within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-    // The abandoned read settles later (or never); its outcome no longer matters.
-    work.catch(() => undefined);
-  }
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  return withinMs(ms, work, () => new CodedError("request_timeout", `the request body did not arrive within ${ms} ms`));
 }
 
 /**
