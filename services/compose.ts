@@ -90,11 +90,12 @@ export async function composeCommands(options: {
   // Preflight probes go through the router's own forwarding path (same headers, Host, TLS rules).
   const forward = providerForwarder(options.config, await upstreamFetch(options.config.providers), { log: options.log });
   const preflight = preflightProbe({ providers: options.config.providers, forward, publicUrl: options.config.publicUrl, ...(options.preflightPolicy ? { budgetMs: options.preflightPolicy.budgetMs } : {}) });
+  const providers = providerCatalog(options.config);
   const links = options.console?.signInLinks ? signInLinks() : undefined;
   const sessions = await consoleSessions(options.console?.sessionSecret ? { secret: options.console.sessionSecret } : {});
   const app = createCommandsApp({
     store,
-    providers: providerCatalog(options.config),
+    providers,
     verifyToken,
     log: options.log,
     onAppended,
@@ -108,7 +109,7 @@ export async function composeCommands(options: {
     ...(options.preflightPolicy ? { preflightPolicy: options.preflightPolicy } : {}),
     console: createConsole({
       store,
-      providers: providerCatalog(options.config),
+      providers,
       sessions,
       outcomes,
       unmatched,
@@ -124,9 +125,9 @@ export async function composeCommands(options: {
   void expire();
   const expiry = setInterval(expire, 3600_000);
   // The guard rolls back as actor `guard` through the same command path, hint included.
-  const guard = options.guard ? startGuard({ db: options.db, store, outcomes, providers: providerCatalog(options.config), policy: options.guard.policy, intervalMs: options.guard.intervalMs, log: options.log, onAppended }) : null;
+  const guard = options.guard ? startGuard({ db: options.db, store, outcomes, providers, policy: options.guard.policy, intervalMs: options.guard.intervalMs, log: options.log, onAppended }) : null;
   // Every API replica runs one; the lease lets only one of them drive waves at a time.
-  const waves = waveRunner({ store, providers: providerCatalog(options.config), health: batchHealth(store, outcomes), clock: () => new Date(), onAppended, holder: crypto.randomUUID(), log: options.log });
+  const waves = waveRunner({ store, providers, health: batchHealth(store, outcomes), clock: () => new Date(), onAppended, holder: crypto.randomUUID(), log: options.log });
   waves.start(5_000);
   return {
     app,

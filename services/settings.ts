@@ -191,6 +191,9 @@ const ENVIRONMENT = z.object({
   CONSOLE_SESSION_SECRET: secret32,
 });
 
+/** Settings whose values are secrets: every logger and every start-up failure masks them (with DATABASE_URL's and NATS_URL's passwords). */
+const SECRET_SETTINGS = ["AUTH_SECRET", "ROUTER_PIN_SECRET", "CONSOLE_OIDC_CLIENT_SECRET", "CONSOLE_OIDC_COOKIE_SECRET", "CONSOLE_SESSION_SECRET"] as const;
+
 /** The names of every variable the services read (docker-compose's environments are checked against it). */
 export const SETTING_NAMES: readonly string[] = Object.keys(ENVIRONMENT.shape);
 
@@ -257,7 +260,7 @@ export function loadSettings(environment: Record<string, string | undefined>, se
     preflightPolicy: { required: e.PREFLIGHT_REQUIRED === "on", maxAgeMinutes: e.PREFLIGHT_MAX_AGE_MINUTES, budgetMs: Math.max(500, Math.floor(e.DATABASE_TIMEOUT_MS / 2)) },
     auth,
     console: { oidc: consoleOidc, ...(e.CONSOLE_SESSION_SECRET ? { sessionSecret: e.CONSOLE_SESSION_SECRET } : {}) },
-    secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: [e.AUTH_SECRET, e.ROUTER_PIN_SECRET, e.CONSOLE_OIDC_CLIENT_SECRET, e.CONSOLE_OIDC_COOKIE_SECRET, e.CONSOLE_SESSION_SECRET] }),
+    secrets: secretsIn({ databaseUrl: e.DATABASE_URL, natsUrl: e.NATS_URL, others: SECRET_SETTINGS.map((name) => e[name]) }),
   };
 }
 
@@ -342,7 +345,7 @@ export function providerHeaderValues(config: Config, source = "SSOMIG_CONFIG"): 
  * quote the whole DATABASE_URL, password included).
  */
 export async function startOrExit(start: () => Promise<void>): Promise<void> {
-  const scrub = scrubber(secretsIn({ databaseUrl: env("DATABASE_URL"), natsUrl: env("NATS_URL"), others: [env("AUTH_SECRET"), env("ROUTER_PIN_SECRET"), env("CONSOLE_OIDC_CLIENT_SECRET"), env("CONSOLE_OIDC_COOKIE_SECRET"), env("CONSOLE_SESSION_SECRET")] }));
+  const scrub = scrubber(secretsIn({ databaseUrl: env("DATABASE_URL"), natsUrl: env("NATS_URL"), others: SECRET_SETTINGS.map(env) }));
   try {
     await start();
   } catch (error) {

@@ -3,7 +3,7 @@ import type { OrganizationCommand } from "../../shared/commands.ts";
 import { streamIdOf } from "../../shared/events.ts";
 import { decide, fold, type OrganizationState } from "../../shared/organization.ts";
 import type { ProviderCatalog } from "../../shared/providers.ts";
-import type { EventStore, IdempotencyRecord, Streams } from "../../db/event-store.ts";
+import type { EventStore, Streams } from "../../db/event-store.ts";
 import type { StoredAnswer } from "../../db/idempotency.ts";
 
 export type CommandContext = {
@@ -122,4 +122,3 @@ export async function handleCommand(streams: Streams, providers: ProviderCatalog
   }
 }
 
-export type { IdempotencyRecord };

@@ -1,3 +1,5 @@
+import { Buffer } from "node:buffer";
+import { timingSafeEqual } from "node:crypto";
 import { errors, jwtVerify, SignJWT } from "jose";
 import type { Principal } from "../commands/auth.ts";
 
@@ -23,7 +25,6 @@ export type Sessions = {
 };
 
 const encoder = new TextEncoder();
-const base64url = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
 /**
  * Session cookies signed with HS256. `secret` (CONSOLE_SESSION_SECRET, at least 32 bytes) lets
@@ -40,7 +41,7 @@ export async function consoleSessions(options: { secret?: string; now?: () => nu
   const csrfKey = await crypto.subtle.importKey("raw", (await derive("ssomigrate console csrf")) as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const now = options.now ?? Date.now;
   const cookie = (value: string, maxAge: number) => `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Strict`;
-  const csrfToken = async (session: Session) => base64url(await crypto.subtle.sign("HMAC", csrfKey, encoder.encode(session.id)));
+  const csrfToken = async (session: Session) => Buffer.from(await crypto.subtle.sign("HMAC", csrfKey, encoder.encode(session.id))).toString("base64url");
 
   return {
     async cookieFor(principal) {
@@ -72,10 +73,7 @@ export async function consoleSessions(options: { secret?: string; now?: () => nu
       if (!given) return false;
       const expected = encoder.encode(await csrfToken(session));
       const actual = encoder.encode(given);
-      if (expected.length !== actual.length) return false;
-      let difference = 0;
-      for (let i = 0; i < expected.length; i++) difference |= expected[i]! ^ actual[i]!;
-      return difference === 0;
+      return expected.length === actual.length && timingSafeEqual(expected, actual);
     },
     clearCookie: cookie("", 0),
   };

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import type { Principal } from "../commands/auth.ts";
 
 /** How long a printed link may wait for its one use. */
@@ -24,7 +25,7 @@ export function signInLinks(options: { now?: () => number; ttlMs?: number } = {}
   const issued = new Map<string, { principal: Principal; expiresAt: number; used: boolean }>();
   return {
     async issue(principal) {
-      const token = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+      const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
       issued.set(await hashOf(token), { principal, expiresAt: now() + ttlMs, used: false });
       return token;
     },

@@ -4,7 +4,7 @@ type Address = ipaddr.IPv4 | ipaddr.IPv6;
 type Block = [Address, number];
 
 /** Who the end user is: the peer address, or what a trusted load balancer says the peer was. */
-export type ClientIpOf = (peer: string | null, headers: Headers) => string | null;
+type ClientIpOf = (peer: string | null, headers: Headers) => string | null;
 
 /**
  * Only a peer inside `trusted.cidrs` is believed about the client address. Its header is read

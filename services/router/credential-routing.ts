@@ -142,7 +142,7 @@ function sessionMarker(provider: string, seconds: number): string {
 }
 
 /** The credential a request carries, by the kind of endpoint; null when it carries none (client_credentials...). */
-export function credentialIn(kind: RequestKind, req: ReceivedRequest, headers: Headers): Carried {
+function credentialIn(kind: RequestKind, req: ReceivedRequest, headers: Headers): Carried {
   const form = req.form;
   switch (kind) {
     case "token": {

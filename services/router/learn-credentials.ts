@@ -71,7 +71,7 @@ async function formPostAnswer(response: Response, learn: Learn): Promise<{ respo
 }
 
 /** `<input type="hidden" name="code" value="...">` inside a page that posts a form (OAuth 2.0 Form Post Response Mode). */
-export function codeInFormPost(html: string): string | null {
+function codeInFormPost(html: string): string | null {
   if (!/<form[^>]*method=["']?post/i.test(html)) return null;
   for (const input of html.matchAll(/<input\b[^>]*>/gi)) {
     const tag = input[0];

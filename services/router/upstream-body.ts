@@ -47,7 +47,7 @@ export async function boundedBody(upstream: Response, guard: BodyGuard): Promise
  * (the connection is cut; a truncated answer is never passed off as complete).
  * A client that stops reading is backpressure, not a stall: the clock only runs during a read.
  */
-export function guardBodyIdle(body: ReadableStream<Uint8Array>, options: BodyGuard): ReadableStream<Uint8Array> {
+function guardBodyIdle(body: ReadableStream<Uint8Array>, options: BodyGuard): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let stalled = false;
   return new ReadableStream<Uint8Array>(

@@ -45,11 +45,9 @@ export type ResolveOptions = {
   readPin: () => Promise<Pin | null>;
   defaultProvider: string;
   maxSamlBytes?: number;
-  /** An operator's authenticated force-route: first in DESIGN's order, before every signal. */
-  forced?: Pin | null;
 };
 
-export type Candidate = { signal: SignalName; kind: IdentifierKind | "organization"; value: string };
+type Candidate = { signal: SignalName; kind: IdentifierKind | "organization"; value: string };
 
 /**
  * Takes the first signal, in DESIGN's order, that names a known organization; a signal naming
@@ -59,7 +57,6 @@ export type Candidate = { signal: SignalName; kind: IdentifierKind | "organizati
 export async function resolveOrganization(req: RoutableRequest, classification: Classification, options: ResolveOptions): Promise<RouteDecision> {
   const { lookup } = options;
   const saml = classification.saml ? await readSaml(classification.saml, options.maxSamlBytes) : null;
-  if (options.forced) return { organizationId: options.forced.organizationId, provider: options.forced.provider, signal: "force_route", pinned: false, saml };
   const pin = pinMayDecide(classification, saml) ? await options.readPin() : null;
   for (const candidate of candidates(req, classification, saml)) {
     const organizationId = candidate.kind === "organization" ? candidate.value : lookup.organizationOf(candidate.kind, lookupSpelling(candidate.kind, candidate.value));
