@@ -1,5 +1,6 @@
 import type { CredentialKind } from "../bus/credential-record.ts";
 import type { RequestKind } from "../../shared/routing/classify-request.ts";
+import { readAtMost } from "../../shared/read-at-most.ts";
 
 /** Token answers are small JSON; a larger body is passed on without being read for credentials. */
 const MAX_TOKEN_BODY = 64 * 1024;
@@ -100,29 +101,8 @@ function decodeEntities(text: string): string {
 function tokenAnswer(response: Response, learn: Learn): Response {
   if (!response.body || !(response.headers.get("content-type") ?? "").includes("json")) return response;
   const [client, copy] = response.body.tee();
-  void readBounded(copy, MAX_TOKEN_BODY).then((bytes) => (bytes ? learnTokens(new TextDecoder().decode(bytes), learn) : undefined));
+  void readAtMost(copy.getReader(), MAX_TOKEN_BODY).catch(() => null).then((bytes) => (bytes ? learnTokens(new TextDecoder().decode(bytes), learn) : undefined));
   return new Response(client, response);
-}
-
-/** The stream's bytes, or null (and the stream cancelled) past `max` bytes or on an error. */
-async function readBounded(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | null> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return concat(chunks, size);
-      size += value.length;
-      if (size > max) {
-        await reader.cancel();
-        return null;
-      }
-      chunks.push(value);
-    }
-  } catch {
-    return null; // the client's branch sees the same error
-  }
 }
 
 async function learnTokens(json: string, learn: Learn): Promise<void> {
